@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what building and testing initoverlayfs needs on Debian 12.
+# Quiet and quick when everything is already there.
+set -euo pipefail
+pkgs=(
+  build-essential cmake pkg-config libgtest-dev   # build
+  libblkid-dev                                   # early-boot program (static)
+  libarchive-dev libkmod-dev                     # builder
+  erofs-utils e2fsprogs util-linux busybox-static cpio kmod  # images, tests
+  zstd lz4 xz-utils gzip bzip2 lzop              # initramfs compressions
+  qemu-system-x86                                # boot tests
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,158 @@
+#include "core/config.h"
+
+#include "core/strings.h"
+
+namespace iofs {
+
+std::optional<FailureAction> parse_failure_action(std::string_view s) {
+  if (s == "shell") return FailureAction::shell;
+  if (s == "reboot") return FailureAction::reboot;
+  if (s == "poweroff") return FailureAction::poweroff;
+  if (s == "halt") return FailureAction::halt;
+  return std::nullopt;
+}
+
+std::string_view to_string(FailureAction a) {
+  switch (a) {
+    case FailureAction::shell: return "shell";
+    case FailureAction::reboot: return "reboot";
+    case FailureAction::poweroff: return "poweroff";
+    case FailureAction::halt: return "halt";
+  }
+  return "halt";
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
+  int64_t scale = 1000;
+  if (s.ends_with("ms")) {
+    scale = 1;
+    s.remove_suffix(2);
+  } else if (s.ends_with('s')) {
+    s.remove_suffix(1);
+  } else if (s.ends_with('m')) {
+    scale = 60000;
+    s.remove_suffix(1);
+  }
+  auto n = parse_int<int64_t>(s);
+  if (!n || *n < 0 || *n > int64_t{24} * 3600 * 1000 / scale) return std::nullopt;
+  return std::chrono::milliseconds(*n * scale);
+}
+
+static std::optional<bool> parse_bool(std::string_view s) {
+  if (s == "1" || s == "yes" || s == "true" || s == "on") return true;
+  if (s == "0" || s == "no" || s == "false" || s == "off") return false;
+  return std::nullopt;
+}
+
+// A tmpfs size= value: a number with an optional k/m/g suffix, or a percentage.
+static bool valid_tmpfs_size(std::string_view s) {
+  if (s.empty()) return false;
+  char last = s.back();
+  if (last == '%' || last == 'k' || last == 'K' || last == 'm' || last == 'M' ||
+      last == 'g' || last == 'G')
+    s.remove_suffix(1);
+  return parse_int<uint64_t>(s).has_value();
+}
+
+std::optional<std::string> apply_setting(Config& cfg, std::string_view key,
+                                         std::string_view value) {
+  auto bad = [&](std::string_view why) {
+    return str("bad value '", value, "' for ", key, ": ", why);
+  };
+  auto path_value = [&](std::string& field) -> std::optional<std::string> {
+    if (value.empty()) return bad("empty");
+    field = value;
+    return std::nullopt;
+  };
+  if (key == "bootfs") return path_value(cfg.bootfs);
+  if (key == "bootfs_hint") return path_value(cfg.bootfs_hint);
+  if (key == "bootfstype") return path_value(cfg.bootfstype);
+  if (key == "bootfs_options") return path_value(cfg.bootfs_options);
+  if (key == "fstype") return path_value(cfg.fstype);
+  if (key == "fs") {
+    if (value.empty()) return bad("empty");
+    // The image path is relative to the boot filesystem's root; a leading
+    // '/' (as the original project wrote it) means the same.
+    while (value.starts_with('/')) value.remove_prefix(1);
+    if (value.empty()) return bad("names no file");
+    cfg.fs = value;
+    return std::nullopt;
+  }
+  if (key == "modules") {
+    cfg.modules = value;  // empty: no load plan
+    return std::nullopt;
+  }
+  if (key == "timeout") {
+    auto d = parse_duration(value);
+    if (!d) return bad("expected a duration like 30, 30s or 500ms");
+    cfg.timeout = *d;
+    return std::nullopt;
+  }
+  if (key == "onfailure") {
+    auto a = parse_failure_action(value);
+    if (!a) return bad("expected shell, reboot, poweroff or halt");
+    cfg.onfailure = a;
+    return std::nullopt;
+  }
+  if (key == "tmpfs_size") {
+    if (!valid_tmpfs_size(value)) return bad("expected a size like 512M or 50%");
+    cfg.tmpfs_size = value;
+    return std::nullopt;
+  }
+  if (key == "init") {
+    if (!value.starts_with('/')) return bad("expected an absolute path");
+    cfg.init = value;
+    return std::nullopt;
+  }
+  if (key == "debug") {
+    auto b = value.empty() ? std::optional<bool>(true) : parse_bool(value);
+    if (!b) return bad("expected 0 or 1");
+    cfg.debug = *b;
+    return std::nullopt;
+  }
+  return str("unknown key '", key, "'");
+}
+
+void parse_config(std::string_view text, Config& cfg,
+                  std::vector<std::string>& warnings) {
+  int lineno = 0;
+  for (std::string_view raw : split_lines(text)) {
+    ++lineno;
+    std::string_view line = trim(raw);
+    if (line.empty() || line.starts_with('#')) continue;
+    size_t sep = 0;
+    while (sep < line.size() && !is_space(line[sep]) && line[sep] != '=') ++sep;
+    std::string_view key = line.substr(0, sep);
+    std::string_view value = trim(line.substr(sep));
+    // Tolerate "key=value" and "key = value" as well as "key value".
+    if (value.starts_with('=')) value = trim(value.substr(1));
+    if (key.empty()) {
+      warnings.push_back(str("line ", lineno, ": no key in '", line, "'"));
+      continue;
+    }
+    if (auto w = apply_setting(cfg, key, value))
+      warnings.push_back(str("line ", lineno, ": ", *w));
+  }
+}
+
+std::string format_config(const Config& cfg) {
+  std::string out = "# initoverlayfs configuration, see initoverlayfs.conf(5)\n";
+  auto put = [&](std::string_view key, std::string_view value) {
+    if (!value.empty()) out += str(key, ' ', value, '\n');
+  };
+  put("bootfs", cfg.bootfs);
+  put("bootfs_hint", cfg.bootfs_hint);
+  put("bootfstype", cfg.bootfstype);
+  put("bootfs_options", cfg.bootfs_options);
+  put("fs", cfg.fs);
+  put("fstype", cfg.fstype);
+  put("modules", cfg.modules);
+  put("timeout", str(cfg.timeout.count(), "ms"));
+  if (cfg.onfailure) put("onfailure", to_string(*cfg.onfailure));
+  put("tmpfs_size", cfg.tmpfs_size);
+  put("init", cfg.init);
+  if (cfg.debug) put("debug", "1");
+  return out;
+}
+
+}  // namespace iofs

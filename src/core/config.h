@@ -1,0 +1,55 @@
+// The early-boot program's configuration.
+//
+// /etc/initoverlayfs.conf holds one "key value" pair per line; '#' starts a
+// comment line; the value is the rest of the line, trimmed. The keys of the
+// original initoverlayfs (bootfs, bootfs_hint, bootfstype, fs, fstype) keep
+// their meaning. The kernel command line overrides any key with
+// initoverlayfs.<key>=<value>. Unknown keys and malformed lines produce
+// warnings and are otherwise ignored: a bad line must not stop a boot.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace iofs {
+
+enum class FailureAction { shell, reboot, poweroff, halt };
+
+std::optional<FailureAction> parse_failure_action(std::string_view s);
+std::string_view to_string(FailureAction a);
+
+struct Config {
+  std::string bootfs;       // UUID=, LABEL=, PARTUUID=, PARTLABEL= or /dev/...
+  std::string bootfs_hint;  // /dev/... tried first
+  std::string bootfstype;   // empty: detected by libblkid
+  std::string bootfs_options = "ro";  // mount options of the boot filesystem
+  std::string fs;           // image path, relative to the boot fs root
+  std::string fstype = "erofs";       // type of the image
+  std::string modules = "/etc/initoverlayfs.modules";  // module load plan
+  std::chrono::milliseconds timeout{30000};            // device wait
+  std::optional<FailureAction> onfailure;  // unset: shell if /bin/sh, else halt
+  std::string tmpfs_size;                  // size= of the upper tmpfs
+  std::string init;                        // next init; empty: kernel order
+  bool debug = false;
+};
+
+// Applies one key/value to cfg. Returns a warning text for an unknown key
+// or a bad value (cfg then keeps its previous value), nullopt on success.
+std::optional<std::string> apply_setting(Config& cfg, std::string_view key,
+                                         std::string_view value);
+
+// Parses a config file's text into cfg; warnings are appended, each naming
+// the line ("line 3: unknown key 'bootfz'").
+void parse_config(std::string_view text, Config& cfg,
+                  std::vector<std::string>& warnings);
+
+// Accepts "30", "30s", "1500ms", "2m"; seconds when there is no unit.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view s);
+
+// Renders cfg back as a config file (the builder writes it; tests compare).
+std::string format_config(const Config& cfg);
+
+}  // namespace iofs

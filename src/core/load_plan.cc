@@ -1,0 +1,78 @@
+#include "core/load_plan.h"
+
+#include <unordered_map>
+
+#include "core/strings.h"
+
+namespace iofs {
+
+std::string module_name(std::string_view path) {
+  size_t slash = path.rfind('/');
+  if (slash != std::string_view::npos) path.remove_prefix(slash + 1);
+  size_t ko = path.find(".ko");
+  if (ko != std::string_view::npos) path = path.substr(0, ko);
+  std::string name(path);
+  for (char& c : name)
+    if (c == '-') c = '_';
+  return name;
+}
+
+static bool valid_module_path(std::string_view p) {
+  if (p.empty() || p.starts_with('/') || p.find(".ko") == std::string_view::npos)
+    return false;
+  // No way out of /lib/modules/KVER.
+  size_t pos = 0;
+  while (pos <= p.size()) {
+    size_t next = p.find('/', pos);
+    std::string_view seg = p.substr(pos, next == std::string_view::npos ? p.npos : next - pos);
+    if (seg == ".." || seg == "." || seg.empty()) return false;
+    if (next == std::string_view::npos) break;
+    pos = next + 1;
+  }
+  return true;
+}
+
+Result<std::vector<PlannedModule>> parse_load_plan(std::string_view text) {
+  std::vector<PlannedModule> plan;
+  std::unordered_map<std::string, size_t> index;
+  int lineno = 0;
+  for (std::string_view raw : split_lines(text)) {
+    ++lineno;
+    std::string_view line = trim(raw);
+    if (line.empty() || line.starts_with('#')) continue;
+    size_t colon = line.find(':');
+    std::string_view path = trim(line.substr(0, colon));
+    auto where = [&] { return str("line ", lineno); };
+    if (!valid_module_path(path))
+      return fail("load plan", str(where(), ": bad module path '", path, "'"));
+    if (index.contains(std::string(path)))
+      return fail("load plan", str(where(), ": ", path, " listed twice"));
+    PlannedModule m{std::string(path), {}};
+    if (colon != std::string_view::npos) {
+      for (std::string_view dep : split_words(line.substr(colon + 1))) {
+        auto it = index.find(std::string(dep));
+        if (it == index.end())
+          return fail("load plan", str(where(), ": dependency ", dep,
+                                       " of ", path, " is not listed before it"));
+        m.deps.push_back(it->second);
+      }
+    }
+    index.emplace(m.path, plan.size());
+    plan.push_back(std::move(m));
+  }
+  return plan;
+}
+
+std::string format_load_plan(const std::vector<PlannedModule>& plan) {
+  std::string out =
+      "# initoverlayfs module load plan: PATH: DEPENDENCIES, dependencies first\n";
+  for (const PlannedModule& m : plan) {
+    out += m.path;
+    out += ':';
+    for (size_t d : m.deps) out += str(' ', plan[d].path);
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace iofs

@@ -1,0 +1,29 @@
+// The module load plan the builder writes into the mini initramfs
+// (/etc/initoverlayfs.modules) and the early-boot program follows.
+//
+// Format, like modules.dep (see depmod(8)) but closed and ordered: one module
+// per line, "PATH: DEP DEP ...", PATH relative to /lib/modules/KVER; every
+// dependency is a module listed on an earlier line, so the file is its own
+// topological order. '#' starts a comment line.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+
+namespace iofs {
+
+struct PlannedModule {
+  std::string path;
+  std::vector<size_t> deps;  // indices of earlier modules
+};
+
+Result<std::vector<PlannedModule>> parse_load_plan(std::string_view text);
+std::string format_load_plan(const std::vector<PlannedModule>& plan);
+
+// "kernel/drivers/block/virtio_blk.ko.xz" -> "virtio_blk"
+std::string module_name(std::string_view path);
+
+}  // namespace iofs

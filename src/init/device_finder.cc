@@ -1,0 +1,214 @@
+#include "init/device_finder.h"
+
+#include <blkid/blkid.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <expected>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "core/log.h"
+#include "core/strings.h"
+#include "core/sys.h"
+
+namespace iofs {
+namespace {
+
+struct ProbeResult {
+  std::string type, uuid, label, partuuid, partlabel;
+
+  std::string value_of(std::string_view tag) const {
+    if (tag == "UUID") return uuid;
+    if (tag == "LABEL") return label;
+    if (tag == "PART_ENTRY_UUID") return partuuid;
+    if (tag == "PART_ENTRY_NAME") return partlabel;
+    return {};
+  }
+  std::string summary() const {
+    std::string s = type.empty() ? "no filesystem" : type;
+    if (!label.empty()) s += " LABEL=" + label;
+    if (!uuid.empty()) s += " UUID=" + uuid;
+    if (!partlabel.empty()) s += " PARTLABEL=" + partlabel;
+    if (!partuuid.empty()) s += " PARTUUID=" + partuuid;
+    return s;
+  }
+};
+
+struct ProbeDeleter {
+  void operator()(blkid_struct_probe* p) const { blkid_free_probe(p); }
+};
+
+// Reads the filesystem and partition-entry tags of one device with libblkid's
+// low-level probing (no cache file, nothing written).
+// On failure returns the errno of the open (an unbound loop device gives
+// ENXIO, a device this process may not read EPERM).
+std::expected<ProbeResult, int> probe(const std::string& devnode) {
+  errno = 0;
+  std::unique_ptr<blkid_struct_probe, ProbeDeleter> pr(
+      blkid_new_probe_from_filename(devnode.c_str()));
+  if (!pr) return std::unexpected(errno ? errno : EIO);
+  blkid_probe_enable_superblocks(pr.get(), 1);
+  blkid_probe_set_superblocks_flags(
+      pr.get(), BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID | BLKID_SUBLKS_TYPE);
+  blkid_probe_enable_partitions(pr.get(), 1);
+  blkid_probe_set_partitions_flags(pr.get(), BLKID_PARTS_ENTRY_DETAILS);
+  if (blkid_do_safeprobe(pr.get()) < 0) return std::unexpected(EIO);
+  ProbeResult r;
+  auto get = [&](const char* tag, std::string& into) {
+    const char* v = nullptr;
+    if (blkid_probe_lookup_value(pr.get(), tag, &v, nullptr) == 0 && v) into = v;
+  };
+  get("TYPE", r.type);
+  get("UUID", r.uuid);
+  get("LABEL", r.label);
+  get("PART_ENTRY_UUID", r.partuuid);
+  get("PART_ENTRY_NAME", r.partlabel);
+  return r;
+}
+
+bool is_block_device(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISBLK(st.st_mode);
+}
+
+class DeviceSearch {
+ public:
+  DeviceSearch(const DeviceSpec& spec) : spec_(spec) {}
+
+  // Checks one device; returns it if it is the one.
+  std::optional<FoundDevice> check(const std::string& devnode) {
+    if (spec_.key == DeviceKey::path) {
+      if (devnode != spec_.value || !is_block_device(devnode)) return std::nullopt;
+      auto r = probe(devnode);
+      ++probes_;
+      return FoundDevice{devnode, r ? r->type : "", probes_};
+    }
+    auto r = probe(devnode);
+    ++probes_;
+    std::string name = devnode.substr(devnode.rfind('/') + 1);
+    seen_[name] = r ? r->summary() : str("unreadable: ", std::strerror(r.error()));
+    if (!r) return std::nullopt;
+    std::string value = r->value_of(spec_.blkid_tag());
+    if (value.empty() || !spec_.matches(value)) return std::nullopt;
+    return FoundDevice{devnode, r->type, probes_};
+  }
+
+  std::optional<FoundDevice> scan_sysfs() {
+    DIR* dir = ::opendir("/sys/class/block");
+    if (!dir) return std::nullopt;
+    std::optional<FoundDevice> found;
+    while (struct dirent* e = ::readdir(dir)) {
+      if (e->d_name[0] == '.') continue;
+      std::string name = e->d_name;
+      if (spec_.key == DeviceKey::path) seen_[name] = "";
+      if ((found = check("/dev/" + name))) break;
+    }
+    ::closedir(dir);
+    return found;
+  }
+
+  std::string seen_list() const {
+    if (seen_.empty()) return "none";
+    std::string s;
+    for (const auto& [name, what] : seen_) {
+      if (!s.empty()) s += ", ";
+      s += name;
+      if (!what.empty()) s += " (" + what + ")";
+    }
+    return s;
+  }
+
+ private:
+  const DeviceSpec& spec_;
+  std::map<std::string, std::string> seen_;
+  int probes_ = 0;
+};
+
+// One uevent datagram: "ACTION@DEVPATH\0KEY=VALUE\0...". Returns DEVNAME for
+// an add or change of a block device.
+std::optional<std::string> block_devname(std::string_view msg) {
+  std::string_view action, subsystem, devname;
+  size_t pos = 0;
+  while (pos < msg.size()) {
+    size_t end = msg.find('\0', pos);
+    if (end == std::string_view::npos) end = msg.size();
+    std::string_view field = msg.substr(pos, end - pos);
+    if (field.starts_with("ACTION=")) action = field.substr(7);
+    else if (field.starts_with("SUBSYSTEM=")) subsystem = field.substr(10);
+    else if (field.starts_with("DEVNAME=")) devname = field.substr(8);
+    pos = end + 1;
+  }
+  if (subsystem != "block" || devname.empty()) return std::nullopt;
+  if (action != "add" && action != "change") return std::nullopt;
+  return std::string(devname);
+}
+
+Result<UniqueFd> open_uevent_socket() {
+  int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                    NETLINK_KOBJECT_UEVENT);
+  if (fd < 0) return sys_error("socket", "NETLINK_KOBJECT_UEVENT");
+  UniqueFd sock(fd);
+  // A burst of events at driver probe time must not overflow the queue.
+  int size = 1 << 20;
+  (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size);
+  struct sockaddr_nl addr {};
+  addr.nl_family = AF_NETLINK;
+  addr.nl_groups = 1;  // the kernel's own events (udev's group is 2)
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    return sys_error("bind", "uevent netlink socket");
+  return sock;
+}
+
+}  // namespace
+
+Result<FoundDevice> wait_for_device(const DeviceSpec& spec,
+                                    const std::string& hint,
+                                    std::chrono::milliseconds timeout) {
+  DeviceSearch search(spec);
+  const int64_t deadline = sys::boottime_ns() + timeout.count() * 1000000;
+
+  // Subscribe before looking, so a device that appears in between is not
+  // missed. Without the socket (no CONFIG_NET) the sysfs scan still runs.
+  auto sock = open_uevent_socket();
+  if (!sock) log::warning(sock.error().message(), "; only devices present now will be found");
+
+  if (!hint.empty() && sys::exists(hint))
+    if (auto f = search.check(hint)) return *f;
+  if (auto f = search.scan_sysfs()) return *f;
+
+  char buf[8192];
+  while (sock) {
+    int64_t left_ms = (deadline - sys::boottime_ns()) / 1000000;
+    if (left_ms <= 0) break;
+    struct pollfd p {sock->get(), POLLIN, 0};
+    int n = ::poll(&p, 1, static_cast<int>(left_ms));
+    if (n < 0 && errno != EINTR) return sys_error("poll", "uevent netlink socket");
+    if (n <= 0) continue;
+    for (;;) {
+      ssize_t len = ::recv(sock->get(), buf, sizeof buf, 0);
+      if (len < 0) {
+        // Overflowed: events were lost, so look at everything again.
+        if (errno == ENOBUFS) {
+          if (auto f = search.scan_sysfs()) return *f;
+          continue;
+        }
+        break;  // EAGAIN: drained
+      }
+      if (auto name = block_devname(std::string_view(buf, static_cast<size_t>(len))))
+        if (auto f = search.check("/dev/" + *name)) return *f;
+    }
+  }
+  return fail("boot filesystem",
+              str(spec.to_string(), " not found within ", timeout.count(),
+                  " ms; block devices seen: ", search.seen_list()));
+}
+
+}  // namespace iofs

@@ -1,0 +1,115 @@
+#include "init/handover.h"
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/reboot.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/strings.h"
+#include "core/sys.h"
+
+namespace iofs {
+
+std::vector<std::string> init_candidates(const std::string& configured,
+                                         const std::string& rdinit) {
+  std::vector<std::string> out;
+  for (const std::string& c : {configured, rdinit})
+    if (!c.empty()) out.push_back(c);
+  for (const char* c : {"/init", "/sbin/init", "/etc/init", "/bin/init", "/bin/sh"})
+    out.emplace_back(c);
+  return out;
+}
+
+// The kernel opens /dev/console as fds 0-2 of PID 1 when the initramfs has
+// the node (init/main.c console_on_rootfs()); those stay valid after the
+// switch. Only when they are missing is the console opened here.
+static void attach_console() {
+  bool all_open = true;
+  for (int t = 0; t <= 2; ++t) all_open &= ::fcntl(t, F_GETFD) >= 0;
+  if (all_open) return;
+  int fd = ::open("/dev/console", O_RDWR | O_NOCTTY);
+  if (fd < 0) return;  // keep what the kernel gave us
+  for (int target = 0; target <= 2; ++target)
+    if (fd != target) ::dup2(fd, target);
+  if (fd > 2) ::close(fd);
+}
+
+Error exec_next_init(const std::vector<std::string>& candidates, char** argv,
+                     char** envp) {
+  attach_console();
+  std::vector<char*> args;
+  for (char** a = argv; *a; ++a) args.push_back(*a);
+  if (args.empty()) args.push_back(nullptr);
+  args.push_back(nullptr);
+  std::string tried;
+  for (const std::string& path : candidates) {
+    args[0] = const_cast<char*>(path.c_str());
+    ::execve(path.c_str(), args.data(), envp);
+    int err = errno;
+    if (err != ENOENT) log::warning(Error{"exec", path, err}.message());
+    tried += str(tried.empty() ? "" : ", ", path, " (", std::strerror(err), ")");
+  }
+  return Error{"no init could be run in the new root;", str("tried ", tried), 0};
+}
+
+FailureAction default_failure_action() {
+  return sys::is_executable("/bin/sh") ? FailureAction::shell : FailureAction::halt;
+}
+
+// Runs /bin/sh on the console as a child and starts it again whenever it
+// exits: PID 1 must outlive it.
+[[noreturn]] static void run_emergency_shell(const Error& error) {
+  for (;;) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::setsid();
+      int fd = ::open("/dev/console", O_RDWR);
+      if (fd >= 0) {
+        ::ioctl(fd, TIOCSCTTY, 0);
+        for (int t = 0; t <= 2; ++t) ::dup2(fd, t);
+        if (fd > 2) ::close(fd);
+      }
+      const char* msg =
+          "\ninitoverlayfs: boot failed, see the error above; this is an emergency shell\n";
+      (void)!::write(STDERR_FILENO, msg, std::strlen(msg));
+      char* const args[] = {const_cast<char*>("sh"), nullptr};
+      ::execv("/bin/sh", args);
+      ::_exit(127);
+    }
+    if (pid < 0) {
+      log::error(Error{"fork", "emergency shell", errno}.message());
+    } else {
+      int status;
+      // Reap everything; leave when the shell itself is gone.
+      while (::waitpid(-1, &status, 0) != pid && errno != ECHILD) {
+      }
+    }
+    log::error("emergency shell ended; starting another. Failure was: ", error.message());
+    ::sleep(1);
+  }
+}
+
+[[noreturn]] void take_failure_action(const Error& error, FailureAction action) {
+  log::error(error.message());
+  log::error("failure action: ", to_string(action));
+  if (action == FailureAction::shell) {
+    if (sys::is_executable("/bin/sh")) run_emergency_shell(error);
+    log::error("no /bin/sh for the emergency shell; halting");
+  }
+  if (action == FailureAction::reboot || action == FailureAction::poweroff) {
+    ::sync();
+    ::reboot(action == FailureAction::reboot ? RB_AUTOBOOT : RB_POWER_OFF);
+    log::error(Error{"reboot", std::string(to_string(action)), errno}.message(), "; halting");
+  }
+  // halt: stay up and keep the cause on the console.
+  for (;;) {
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    ::sleep(10);
+    log::error("halted: ", error.message());
+  }
+}
+
+}  // namespace iofs

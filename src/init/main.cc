@@ -1,0 +1,210 @@
+// initoverlayfs: the /init of a mini initramfs.
+//
+// Runs as PID 1, turns an EROFS image on the boot filesystem into the root
+// of the initial filesystem under a volatile tmpfs overlay, and hands over
+// to that filesystem's own init as if the kernel had started it. It never
+// exits: a failed step ends in the configured failure action.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include "core/cmdline.h"
+#include "core/config.h"
+#include "core/device_spec.h"
+#include "core/load_plan.h"
+#include "core/log.h"
+#include "core/strings.h"
+#include "core/sys.h"
+#include "init/device_finder.h"
+#include "init/handover.h"
+#include "init/module_loader.h"
+#include "init/mounts.h"
+#include "init/switch_root.h"
+
+#ifndef IOFS_VERSION
+#define IOFS_VERSION "unknown"
+#endif
+
+namespace iofs {
+namespace {
+
+constexpr const char* kConfigPath = "/etc/initoverlayfs.conf";
+
+int64_t ms_since(int64_t t0_ns) { return (sys::boottime_ns() - t0_ns) / 1000000; }
+
+struct Boot {
+  char** argv;
+  char** envp;
+  int64_t start_ns = sys::boottime_ns();
+  Config cfg;
+  std::string rdinit;
+  std::string module_failures;  // for the device error, if it comes to that
+  int64_t modules_ms = 0, device_ms = 0, mount_ms = 0, switch_ms = 0;
+
+  // Step 2: /etc/initoverlayfs.conf, then initoverlayfs.* on the kernel
+  // command line. Only a missing boot filesystem or image name is fatal.
+  Result<void> read_config() {
+    std::vector<std::string> warnings;
+    auto text = sys::read_file(kConfigPath);
+    if (text)
+      parse_config(*text, cfg, warnings);
+    else
+      log::warning(text.error().message());
+    for (const std::string& w : warnings) log::warning(kConfigPath, ": ", w);
+
+    if (auto cmdline = sys::read_file("/proc/cmdline")) {
+      CmdlineSettings s = extract_settings(parse_kernel_cmdline(*cmdline));
+      if (s.rdinit) rdinit = *s.rdinit;
+      for (const auto& [key, value] : s.overrides)
+        if (auto w = apply_setting(cfg, key, value))
+          log::warning("kernel command line: initoverlayfs.", key, ": ", *w);
+    }
+    log::set_debug(cfg.debug);
+    if (cfg.bootfs.empty())
+      return fail("no boot filesystem configured",
+                  str("(set bootfs in ", kConfigPath, " or initoverlayfs.bootfs=)"));
+    if (cfg.fs.empty())
+      return fail("no image configured",
+                  str("(set fs in ", kConfigPath, " or initoverlayfs.fs=)"));
+    return {};
+  }
+
+  // Step 3: the builder's module load plan, dependencies first, independent
+  // modules concurrently. A module that fails is reported but not fatal by
+  // itself: its device may still appear (built-in driver), and if it does
+  // not, the device error names the failed modules.
+  Result<void> load_modules() {
+    int64_t t0 = sys::boottime_ns();
+    if (cfg.modules.empty() || !sys::exists(cfg.modules)) {
+      log::debug("no module load plan at '", cfg.modules, "', loading nothing");
+      return {};
+    }
+    std::string text = TRY(sys::read_file(cfg.modules));
+    auto plan = parse_load_plan(text);
+    if (!plan)
+      return fail("read module load plan", str(cfg.modules, ": ", plan.error().detail));
+    const std::string moddir = "/lib/modules/" + sys::kernel_release();
+    unsigned workers = std::max(2u, std::thread::hardware_concurrency());
+    auto outcomes = load_plan_concurrently(
+        *plan, [&](const PlannedModule& m) { return finit_module_file(moddir, m); },
+        workers);
+    int failed = 0;
+    for (size_t i = 0; i < plan->size(); ++i) {
+      const PlannedModule& m = (*plan)[i];
+      const ModuleOutcome& o = outcomes[i];
+      if (o.err == 0) {
+        log::debug("loaded ", m.path, " in ", o.load_ns / 1000, " us");
+        continue;
+      }
+      ++failed;
+      module_failures += str(module_failures.empty() ? "" : ", ", module_name(m.path));
+      if (o.err == ECANCELED)
+        log::error("module ", module_name(m.path), " not loaded: a dependency failed");
+      else
+        log::error(Error{"load module", str(moddir, "/", m.path), o.err}.message());
+    }
+    modules_ms = ms_since(t0);
+    log::info("modules: ", plan->size() - failed, " of ", plan->size(), " loaded in ",
+              modules_ms, " ms");
+    return {};
+  }
+
+  // Step 4.
+  Result<FoundDevice> find_boot_device() {
+    int64_t t0 = sys::boottime_ns();
+    DeviceSpec spec = TRY(parse_device_spec(cfg.bootfs));
+    auto found = wait_for_device(spec, cfg.bootfs_hint, cfg.timeout);
+    if (!found) {
+      Error e = found.error();
+      if (!module_failures.empty())
+        e.detail += str("; modules that failed to load: ", module_failures);
+      return std::unexpected(e);
+    }
+    device_ms = ms_since(t0);
+    log::info("device: ", cfg.bootfs, " is ", found->devnode,
+              found->fstype.empty() ? "" : str(" (", found->fstype, ")"), ", found in ",
+              device_ms, " ms");
+    return found;
+  }
+
+  // Steps 5-8: boot filesystem, image, overlay, /boot in the new root.
+  Result<void> mount_layers(const FoundDevice& dev) {
+    int64_t t0 = sys::boottime_ns();
+    std::string type = cfg.bootfstype.empty() ? dev.fstype : cfg.bootfstype;
+    TRY(mount_boot_filesystem(dev.devnode, type, cfg.bootfs_options));
+    std::string shown = "/boot/" + cfg.fs;
+    AttachedImage img =
+        TRY(mount_lower_image(paths::kBoot + "/" + cfg.fs, shown, cfg.fstype));
+    bool is_volatile = TRY(mount_overlay_root(cfg.tmpfs_size));
+    const std::string boot_in_root = paths::kNewRoot + "/boot";
+    TRY(sys::make_dir(boot_in_root));
+    TRY(sys::move_mount(paths::kBoot, boot_in_root));
+    mount_ms = ms_since(t0);
+    log::info("mount: ", shown, " (", cfg.fstype, ", ",
+              img.how == ImageAttach::loop ? "loop device " + img.loop_device
+                                           : std::string("file-backed"),
+              ") under a ", is_volatile ? "volatile " : "", "tmpfs overlay in ", mount_ms,
+              " ms");
+    return {};
+  }
+
+  // Step 9.
+  Result<void> enter_new_root() {
+    int64_t t0 = sys::boottime_ns();
+    OldRootCleanup c = TRY(switch_root(paths::kNewRoot));
+    switch_ms = ms_since(t0);
+    log::info("switch: root is the overlay in ", switch_ms, " ms",
+              c == OldRootCleanup::started ? ", freeing the old initramfs in the background"
+                                           : "");
+    return {};
+  }
+
+  Result<void> run() {
+    // Step 1: nothing works without these; kmsg needs /dev.
+    auto api = mount_api_filesystems();
+    if (!log::open_kmsg()) log::use_stderr();
+    TRY(std::move(api));
+    log::info("initoverlayfs ", IOFS_VERSION, " started ", start_ns / 1000000,
+              " ms after boot");
+    TRY(read_config());
+    TRY(load_modules());
+    FoundDevice dev = TRY(find_boot_device());
+    TRY(mount_layers(dev));
+    TRY(enter_new_root());
+    log::info("ready in ", ms_since(start_ns), " ms (modules ", modules_ms, " ms, device ",
+              device_ms, " ms, mount ", mount_ms, " ms, switch ", switch_ms, " ms)");
+    // Step 10: returns only if nothing could be run.
+    return std::unexpected(exec_next_init(init_candidates(cfg.init, rdinit), argv, envp));
+  }
+};
+
+void usage() {
+  std::printf(
+      "Usage: initoverlayfs [--version]\n"
+      "The /init of an initoverlayfs mini initramfs; runs only as PID 1.\n"
+      "Configuration: %s and initoverlayfs.<key>=<value> on the kernel command line.\n",
+      kConfigPath);
+}
+
+}  // namespace
+}  // namespace iofs
+
+int main(int argc, char** argv, char** envp) {
+  using namespace iofs;
+  // As PID 1 the arguments are the kernel's leftovers for the next init, so
+  // they are never read as options here.
+  if (::getpid() == 1) {
+    Boot boot{argv, envp};
+    auto r = boot.run();
+    take_failure_action(r.error(),
+                        boot.cfg.onfailure.value_or(default_failure_action()));
+  }
+  if (argc > 1 && std::strcmp(argv[1], "--version") == 0) {
+    std::printf("initoverlayfs %s\n", IOFS_VERSION);
+    return 0;
+  }
+  usage();
+  return argc > 1 && std::strcmp(argv[1], "--help") == 0 ? 0 : 2;
+}

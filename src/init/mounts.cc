@@ -1,0 +1,180 @@
+#include "init/mounts.h"
+
+#include <fcntl.h>
+#include <linux/loop.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/strings.h"
+#include "core/sys.h"
+
+namespace iofs {
+
+namespace {
+struct ApiMount {
+  const char* source;
+  const char* target;
+  const char* type;
+  unsigned long flags;
+  const char* data;
+};
+// What PID 1 of an initramfs needs before anything else; all are fatal.
+constexpr ApiMount kApiMounts[] = {
+    {"proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, ""},
+    {"sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, ""},
+    {"devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755"},
+    {"tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755"},
+};
+}  // namespace
+
+Result<void> mount_api_filesystems() {
+  std::optional<Error> first;
+  for (const ApiMount& m : kApiMounts) {
+    auto r = sys::make_dir(m.target);
+    if (r) r = sys::mount(m.source, m.target, m.type, m.flags, m.data);
+    // EBUSY: already there (a kernel that mounts devtmpfs itself).
+    if (!r && r.error().err != EBUSY && !first) first = r.error();
+  }
+  if (first) return std::unexpected(*first);
+  return {};
+}
+
+MountOptions parse_mount_options(const std::string& options) {
+  struct Flag {
+    std::string_view name;
+    unsigned long set, clear;
+  };
+  static constexpr Flag kFlags[] = {
+      {"ro", MS_RDONLY, 0},       {"rw", 0, MS_RDONLY},
+      {"nosuid", MS_NOSUID, 0},   {"nodev", MS_NODEV, 0},
+      {"noexec", MS_NOEXEC, 0},   {"noatime", MS_NOATIME, 0},
+      {"relatime", MS_RELATIME, 0}, {"defaults", 0, 0},
+  };
+  MountOptions out;
+  size_t pos = 0;
+  while (pos <= options.size()) {
+    size_t comma = options.find(',', pos);
+    if (comma == std::string::npos) comma = options.size();
+    std::string_view opt(options.data() + pos, comma - pos);
+    pos = comma + 1;
+    if (opt.empty()) continue;
+    bool known = false;
+    for (const Flag& f : kFlags) {
+      if (opt != f.name) continue;
+      out.flags = (out.flags | f.set) & ~f.clear;
+      known = true;
+    }
+    if (!known) {
+      if (!out.data.empty()) out.data += ',';
+      out.data += opt;
+    }
+  }
+  return out;
+}
+
+Result<void> mount_boot_filesystem(const std::string& devnode,
+                                   const std::string& fstype,
+                                   const std::string& options) {
+  if (fstype.empty())
+    return fail("mount boot filesystem",
+                str(devnode, ": no filesystem type found; set bootfstype"));
+  MountOptions o = parse_mount_options(options);
+  TRY(sys::make_dirs(paths::kBoot));
+  return sys::mount(devnode, paths::kBoot, fstype, o.flags, o.data);
+}
+
+namespace {
+
+// Configures a free loop device over the image in one LOOP_CONFIGURE call
+// (Linux >= 5.8): read-only, detached automatically when the last user (the
+// mount) goes away, direct I/O so the image is not cached twice (once by
+// the loop device, once by the filesystem holding the image).
+Result<std::pair<std::string, UniqueFd>> attach_loop(const std::string& image) {
+  UniqueFd control = TRY(sys::open("/dev/loop-control", O_RDWR));
+  UniqueFd backing = TRY(sys::open(image, O_RDONLY));
+  for (int attempt = 0;; ++attempt) {
+    int n = ::ioctl(control.get(), LOOP_CTL_GET_FREE);
+    if (n < 0) return sys_error("get free loop device", "/dev/loop-control");
+    std::string dev = str("/dev/loop", n);
+    UniqueFd loop = TRY(sys::open(dev, O_RDONLY));
+    struct loop_config cfg {};
+    cfg.fd = static_cast<__u32>(backing.get());
+    cfg.info.lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_AUTOCLEAR | LO_FLAGS_DIRECT_IO;
+    std::snprintf(reinterpret_cast<char*>(cfg.info.lo_file_name),
+                  sizeof cfg.info.lo_file_name, "%s", image.c_str());
+    if (::ioctl(loop.get(), LOOP_CONFIGURE, &cfg) == 0) return std::pair{dev, std::move(loop)};
+    if (errno == EINVAL) {  // direct I/O refused by the backing filesystem
+      cfg.info.lo_flags &= ~LO_FLAGS_DIRECT_IO;
+      if (::ioctl(loop.get(), LOOP_CONFIGURE, &cfg) == 0) return std::pair{dev, std::move(loop)};
+    }
+    // EBUSY: someone took this device between GET_FREE and CONFIGURE.
+    if (errno != EBUSY || attempt >= 8)
+      return sys_error("configure loop device", str(dev, " for ", image));
+  }
+}
+
+}  // namespace
+
+Result<AttachedImage> mount_lower_image(const std::string& image,
+                                        const std::string& shown_as,
+                                        const std::string& fstype) {
+  struct stat st;
+  if (::stat(image.c_str(), &st) != 0) return sys_error("find image", shown_as);
+  if (!S_ISREG(st.st_mode)) return fail("find image", str(shown_as, ": not a regular file"));
+  TRY(sys::make_dirs(paths::kLower));
+
+  auto direct = sys::mount(image, paths::kLower, fstype, MS_RDONLY);
+  if (direct) return AttachedImage{ImageAttach::file_backed, {}};
+  // ENOTBLK: this kernel cannot mount a file directly (EROFS before 6.12,
+  // or the image lives on tmpfs); util-linux's mount falls back the same way.
+  if (direct.error().err != ENOTBLK)
+    return fail("mount image", str(shown_as, " (", fstype, ")"), direct.error().err);
+
+  auto attached = attach_loop(image);
+  if (!attached)
+    return fail(attached.error().op, str(shown_as, ": ", attached.error().detail),
+                attached.error().err);
+  auto& [dev, loop] = *attached;
+  auto mounted = sys::mount(dev, paths::kLower, fstype, MS_RDONLY);
+  // Closing `loop` after the mount leaves the mount as the only user, so
+  // autoclear detaches the device once the mount is gone (or right away
+  // when the mount failed).
+  if (!mounted)
+    return fail("mount image", str(shown_as, " via ", dev, " (", fstype, ")"),
+                mounted.error().err);
+  return AttachedImage{ImageAttach::loop, dev};
+}
+
+Result<bool> mount_overlay_root(const std::string& tmpfs_size) {
+  std::string data = "mode=0755";
+  if (!tmpfs_size.empty()) data += ",size=" + tmpfs_size;
+  TRY(sys::make_dirs(paths::kUpperFs));
+  TRY(sys::mount("tmpfs", paths::kUpperFs, "tmpfs", MS_NOSUID | MS_NODEV, data));
+  const std::string upper = paths::kUpperFs + "/upper";
+  const std::string work = paths::kUpperFs + "/work";
+  TRY(sys::make_dir(upper));
+  TRY(sys::make_dir(work));
+  // The overlay's root takes its owner and mode from the upper directory;
+  // give it the image root's.
+  struct stat lower_root;
+  if (::stat(paths::kLower.c_str(), &lower_root) == 0) {
+    (void)::chmod(upper.c_str(), lower_root.st_mode & 07777);
+    (void)::chown(upper.c_str(), lower_root.st_uid, lower_root.st_gid);
+  }
+  TRY(sys::make_dirs(paths::kNewRoot));
+  std::string opts = str("lowerdir=", paths::kLower, ",upperdir=", upper,
+                         ",workdir=", work);
+  // "volatile" (Linux >= 5.10) skips syncs of the upper layer, which is a
+  // tmpfs anyway; an older overlayfs rejects the option with EINVAL.
+  auto r = sys::mount("overlay", paths::kNewRoot, "overlay", 0, opts + ",volatile");
+  if (r) return true;
+  if (r.error().err != EINVAL) return std::unexpected(r.error());
+  log::info("overlay refused 'volatile' (", r.error().message(), "), retrying without");
+  TRY(sys::mount("overlay", paths::kNewRoot, "overlay", 0, opts));
+  return false;
+}
+
+}  // namespace iofs

@@ -1,0 +1,55 @@
+// The mounts the early-boot program makes, in the order it makes them.
+#pragma once
+
+#include <string>
+
+#include "core/config.h"
+#include "core/error.h"
+
+namespace iofs {
+
+// Where things are mounted inside the mini initramfs. The staging mounts
+// live under /run so that they travel with /run into the new root and stay
+// visible there (as dracut's /run/initramfs does).
+namespace paths {
+inline const std::string kStage = "/run/initoverlayfs";
+inline const std::string kBoot = "/run/initoverlayfs/boot";
+inline const std::string kLower = "/run/initoverlayfs/lower";
+inline const std::string kUpperFs = "/run/initoverlayfs/upper";
+inline const std::string kNewRoot = "/sysroot";
+}  // namespace paths
+
+// /proc, /sys, /dev (devtmpfs) and /run (tmpfs).
+Result<void> mount_api_filesystems();
+
+// Mounts the boot device at paths::kBoot with cfg.bootfs_options.
+Result<void> mount_boot_filesystem(const std::string& devnode,
+                                   const std::string& fstype,
+                                   const std::string& options);
+
+enum class ImageAttach { file_backed, loop };
+
+struct AttachedImage {
+  ImageAttach how;
+  std::string loop_device;  // set when how == loop
+};
+
+// Mounts the image file read-only at paths::kLower: directly (file-backed
+// EROFS, Linux >= 6.12), or through a loop device when the kernel answers
+// ENOTBLK. Errors name the image as `shown_as` (its path as the user knows it).
+Result<AttachedImage> mount_lower_image(const std::string& image,
+                                        const std::string& shown_as,
+                                        const std::string& fstype);
+
+// A tmpfs for the upper and work directories, and the volatile overlay at
+// paths::kNewRoot. Returns whether "volatile" was accepted.
+Result<bool> mount_overlay_root(const std::string& tmpfs_size);
+
+// Mount options as mount(8) takes them, split into flags and data.
+struct MountOptions {
+  unsigned long flags = 0;
+  std::string data;
+};
+MountOptions parse_mount_options(const std::string& options);
+
+}  // namespace iofs

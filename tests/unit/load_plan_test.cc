@@ -1,0 +1,53 @@
+#include "core/load_plan.h"
+
+#include <gtest/gtest.h>
+
+#include "samples.h"
+
+using namespace iofs;
+
+TEST(LoadPlan, ParsesInOrderWithDependencies) {
+  auto plan = parse_load_plan(read_sample("plan.good"));
+  ASSERT_TRUE(plan) << plan.error().message();
+  ASSERT_EQ(plan->size(), 9u);
+  EXPECT_EQ((*plan)[3].path, "kernel/fs/ext4/ext4.ko.xz");
+  EXPECT_EQ((*plan)[3].deps, (std::vector<size_t>{0, 1, 2}));
+  EXPECT_TRUE((*plan)[4].deps.empty());  // a line without ':' is fine
+  EXPECT_EQ((*plan)[7].deps, (std::vector<size_t>{6}));
+}
+
+TEST(LoadPlan, FormatRoundTrips) {
+  auto plan = parse_load_plan(read_sample("plan.good"));
+  ASSERT_TRUE(plan);
+  auto again = parse_load_plan(format_load_plan(*plan));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(format_load_plan(*again), format_load_plan(*plan));
+}
+
+TEST(LoadPlan, RejectsBadPlansNamingTheLine) {
+  auto fwd = parse_load_plan(read_sample("plan.forward"));
+  ASSERT_FALSE(fwd);
+  EXPECT_NE(fwd.error().detail.find("line 1: dependency kernel/fs/jbd2/jbd2.ko.xz"),
+            std::string::npos);
+  auto trav = parse_load_plan(read_sample("plan.traversal"));
+  ASSERT_FALSE(trav);
+  EXPECT_NE(trav.error().detail.find("line 2: bad module path"), std::string::npos);
+  auto dup = parse_load_plan(read_sample("plan.duplicate"));
+  ASSERT_FALSE(dup);
+  EXPECT_NE(dup.error().detail.find("listed twice"), std::string::npos);
+  EXPECT_FALSE(parse_load_plan(read_sample("plan.garbled")));
+  EXPECT_FALSE(parse_load_plan("/lib/modules/x/kernel/a.ko:\n"));  // absolute
+  EXPECT_FALSE(parse_load_plan("kernel/a.txt:\n"));                // not a module
+}
+
+TEST(LoadPlan, EmptyPlanIsValid) {
+  auto plan = parse_load_plan("# nothing\n\n");
+  ASSERT_TRUE(plan);
+  EXPECT_TRUE(plan->empty());
+}
+
+TEST(LoadPlan, ModuleNames) {
+  EXPECT_EQ(module_name("kernel/arch/x86/crypto/crc32c-intel.ko.xz"), "crc32c_intel");
+  EXPECT_EQ(module_name("virtio_blk.ko"), "virtio_blk");
+  EXPECT_EQ(module_name("kernel/fs/erofs/erofs.ko.zst"), "erofs");
+}

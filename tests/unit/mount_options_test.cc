@@ -1,0 +1,26 @@
+#include <sys/mount.h>
+
+#include <gtest/gtest.h>
+
+#include "init/handover.h"
+#include "init/mounts.h"
+
+using namespace iofs;
+
+TEST(MountOptions, FlagsAndData) {
+  auto o = parse_mount_options("ro,noatime,errors=remount-ro,,nodev");
+  EXPECT_EQ(o.flags, static_cast<unsigned long>(MS_RDONLY | MS_NOATIME | MS_NODEV));
+  EXPECT_EQ(o.data, "errors=remount-ro");
+  auto rw = parse_mount_options("ro,rw");
+  EXPECT_EQ(rw.flags, 0u);
+  EXPECT_EQ(parse_mount_options("").flags, 0u);
+}
+
+TEST(InitCandidates, KernelOrder) {
+  EXPECT_EQ(init_candidates("", ""),
+            (std::vector<std::string>{"/init", "/sbin/init", "/etc/init", "/bin/init", "/bin/sh"}));
+  auto c = init_candidates("/usr/lib/systemd/systemd", "/myinit");
+  EXPECT_EQ(c[0], "/usr/lib/systemd/systemd");
+  EXPECT_EQ(c[1], "/myinit");
+  EXPECT_EQ(c[2], "/init");
+}
