@@ -1,0 +1,53 @@
+// Working out which filesystem the image will be read from at boot, and
+// where on it the image lies.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+
+namespace iofs {
+
+// One line of /proc/self/mountinfo (see proc(5)).
+struct MountEntry {
+  std::string root;        // the mount's root within its filesystem
+  std::string mountpoint;  // where it is mounted
+  std::string fstype;
+  std::string source;      // e.g. /dev/vda1
+};
+std::vector<MountEntry> parse_mountinfo(std::string_view text);
+
+// The mount holding `path` (an absolute, symlink-free path): the last
+// mounted among those whose mount point is the longest prefix of it.
+const MountEntry* mount_containing(const std::vector<MountEntry>& mounts,
+                                   const std::string& path);
+
+// One line of fstab(5); comments and blank lines are skipped.
+struct FstabEntry {
+  std::string spec, mountpoint, fstype, options;
+};
+std::vector<FstabEntry> parse_fstab(std::string_view text);
+
+// Joins a directory inside a mount with the mount's own root and returns
+// the directory as seen from the filesystem's root: for a mount of
+// filesystem root "/" at /boot, /boot/efi/x -> /efi/x.
+std::string path_on_filesystem(const MountEntry& m, const std::string& path);
+
+struct BootfsChoice {
+  std::string spec;      // for bootfs
+  std::string hint;      // for bootfs_hint, may be empty
+  std::string fstype;    // may be empty: unknown
+  std::string dir;       // the output directory on the boot filesystem, "/..."
+  std::string reason;    // how it was decided, for -v and the summary
+};
+
+// Decides the boot filesystem for images written to output_dir. `bootfs`
+// and `bootfs_path` are the user's (may be empty). Reads the mount table,
+// /etc/fstab and, through libblkid, the devices' tags.
+Result<BootfsChoice> choose_bootfs(const std::string& output_dir, const std::string& bootfs,
+                                   const std::string& bootfstype,
+                                   const std::string& bootfs_path);
+
+}  // namespace iofs

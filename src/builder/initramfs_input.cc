@@ -1,0 +1,613 @@
+// An initramfs file, as the kernel reads it (init/initramfs.c,
+// unpack_to_rootfs(); Documentation/driver-api/early-userspace/
+// buffer-format.rst), is a sequence of cpio archives separated by zero
+// bytes. Each is either an uncompressed newc archive, which must start at a
+// 4-byte aligned offset, or a compressed stream recognised by its magic
+// bytes (lib/decompress.c) holding one or more archives. Distributions put
+// the CPU microcode first as an uncompressed "early" archive, because the
+// kernel's microcode loader only looks there
+// (Documentation/arch/x86/microcode.rst), followed by the compressed main
+// archive.
+//
+// Decompression uses libarchive's raw format with the one filter the magic
+// names, so a stream is unpacked exactly once, as the kernel would.
+// libarchive 3.6 handles the lz4 legacy frame (02 21 4c 18, what the kernel
+// and `lz4 -l` write) through liblz4; without liblzo2 it runs `lzop -d` for
+// lzop streams. It does not report where every stream ends: zstd, xz, lz4
+// and lzop fail on anything that follows the stream (even zero padding), so
+// for those the stream's length is found from the format itself below. For
+// gzip, bzip2 and lzma it stops cleanly at the end of the stream and the
+// bytes it consumed tell where the next part starts.
+#include "builder/initramfs_input.h"
+
+#include <archive.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <tuple>
+
+#include "builder/cpio.h"
+#include "core/strings.h"
+#include "core/sys.h"
+#include "core/unique_fd.h"
+
+namespace iofs {
+namespace {
+
+using namespace std::literals;
+
+// ---------------------------------------------------------------------------
+// Where a compressed stream ends.
+
+uint32_t le32(std::string_view s, size_t at) {
+  auto b = [&](size_t i) { return uint32_t(uint8_t(s[at + i])); };
+  return b(0) | b(1) << 8 | b(2) << 16 | b(3) << 24;
+}
+
+uint32_t crc32(std::string_view s) {
+  uint32_t crc = ~0u;
+  for (unsigned char c : s) {
+    crc ^= c;
+    for (int k = 0; k < 8; ++k) crc = crc >> 1 ^ (0xEDB88320u & -(crc & 1));
+  }
+  return ~crc;
+}
+
+std::unexpected<Error> corrupt(std::string_view what, std::string_view problem) {
+  return fail("decompress", str(what, " stream: ", problem));
+}
+
+// Consecutive zstd frames (and skippable frames) form one stream.
+Result<size_t> zstd_length(std::string_view s) {
+  size_t pos = 0;
+  while (s.size() - pos >= 4) {
+    uint32_t magic = le32(s, pos);
+    if (magic != ZSTD_MAGICNUMBER &&
+        (magic & ZSTD_MAGIC_SKIPPABLE_MASK) != ZSTD_MAGIC_SKIPPABLE_START)
+      break;
+    size_t n = ZSTD_findFrameCompressedSize(s.data() + pos, s.size() - pos);
+    if (ZSTD_isError(n))
+      return corrupt("zstd", str("frame at +", pos, ": ", ZSTD_getErrorName(n)));
+    pos += n;
+  }
+  return pos;
+}
+
+// An xz stream ends with a 12-byte footer: CRC32 of the next 6 bytes,
+// backward size, the header's stream flags, "YZ". Streams are a multiple of
+// 4 bytes long (tukaani.org/xz/xz-file-format.txt).
+Result<size_t> xz_length(std::string_view s) {
+  if (s.size() < 12) return corrupt("xz", "truncated header");
+  std::string_view flags = s.substr(6, 2);
+  for (size_t end = 24; end <= s.size(); end += 4) {
+    if (s.substr(end - 2, 2) == "YZ" && s.substr(end - 4, 2) == flags &&
+        le32(s, end - 12) == crc32(s.substr(end - 8, 6)))
+      return end;
+  }
+  return corrupt("xz", "no stream footer (truncated?)");
+}
+
+// The lz4 legacy frame: magic, then blocks of <le32 size><data>, each
+// decompressing to at most 8 MiB. It has no end marker: like the kernel's
+// unlz4, stop at a size of 0 (zero padding) or one no block can have (the
+// start of a cpio archive); the magic again starts another frame.
+Result<size_t> lz4_length(std::string_view s) {
+  constexpr uint32_t kLegacyMagic = 0x184C2102;
+  constexpr uint32_t kMaxBlock = (8u << 20) + (8u << 20) / 255 + 16;
+  size_t pos = 4;
+  while (s.size() - pos >= 4) {
+    uint32_t n = le32(s, pos);
+    if (n == kLegacyMagic) {
+      pos += 4;
+      continue;
+    }
+    if (n == 0 || n > kMaxBlock) break;
+    if (s.size() - pos - 4 < n)
+      return corrupt("lz4", str("block at +", pos, " truncated"));
+    pos += 4 + n;
+  }
+  return pos;
+}
+
+// lzop: a header, then blocks <be32 size> <be32 compressed size>
+// <checksums> <data>, ended by a size of 0 (format as written by lzop 1.04).
+Result<size_t> lzop_length(std::string_view s) {
+  size_t pos = 9;  // magic
+  bool ok = true;
+  auto skip = [&](size_t n) {
+    if (s.size() - pos < n) ok = false;
+    else pos += n;
+  };
+  auto be = [&](size_t n) -> uint32_t {
+    if (!ok || s.size() - pos < n) {
+      ok = false;
+      return 0;
+    }
+    uint32_t v = 0;
+    for (size_t i = 0; i < n; ++i) v = v << 8 | uint8_t(s[pos + i]);
+    pos += n;
+    return v;
+  };
+  constexpr uint32_t kAdler32D = 0x1, kAdler32C = 0x2, kExtraField = 0x40,
+                     kCrc32D = 0x100, kCrc32C = 0x200, kFilter = 0x800;
+  uint32_t version = be(2);
+  skip(2);                           // library version
+  if (version >= 0x0940) skip(2);    // version needed to extract
+  skip(1);                           // method
+  if (version >= 0x0940) skip(1);    // level
+  uint32_t flags = be(4);
+  if (flags & kFilter) skip(4);
+  skip(8);                           // mode, mtime
+  if (version >= 0x0940) skip(4);    // mtime high
+  skip(be(1));                       // name
+  skip(4);                           // header checksum
+  if (flags & kExtraField) {
+    skip(be(4));
+    skip(4);
+  }
+  while (ok) {
+    uint32_t size = be(4);
+    if (!ok) break;
+    if (size == 0) return pos;
+    uint32_t compressed = be(4);
+    int sums = !!(flags & kAdler32D) + !!(flags & kCrc32D);
+    if (compressed < size) sums += !!(flags & kAdler32C) + !!(flags & kCrc32C);
+    skip(4 * sums);
+    skip(compressed);
+  }
+  return corrupt("lzop", "truncated");
+}
+
+struct Compression {
+  std::string_view name;
+  std::string_view magic;
+  int (*enable)(struct archive*);
+  // Null when libarchive itself stops at the end of the stream.
+  Result<size_t> (*length)(std::string_view);
+};
+
+// The kernel's table (lib/decompress.c). gzip's alternative magic 1f 9e is
+// left out: the kernel's inflate rejects it too.
+const Compression kCompressions[] = {
+    {"gzip", "\x1f\x8b"sv, archive_read_support_filter_gzip, nullptr},
+    {"bzip2", "BZh"sv, archive_read_support_filter_bzip2, nullptr},
+    {"lzma", "\x5d\x00\x00"sv, archive_read_support_filter_lzma, nullptr},
+    {"xz", "\xfd\x37\x7a\x58\x5a\x00"sv, archive_read_support_filter_xz,
+     xz_length},
+    {"lzop", "\x89\x4c\x5a\x4f"sv, archive_read_support_filter_lzop,
+     lzop_length},
+    {"lz4", "\x02\x21\x4c\x18"sv, archive_read_support_filter_lz4, lz4_length},
+    {"zstd", "\x28\xb5\x2f\xfd"sv, archive_read_support_filter_zstd,
+     zstd_length},
+};
+
+const Compression* detect(std::string_view s) {
+  for (const Compression& c : kCompressions)
+    if (s.starts_with(c.magic)) return &c;
+  return nullptr;
+}
+
+struct ArchiveFree {
+  void operator()(struct archive* a) const { archive_read_free(a); }
+};
+
+// Decompresses one stream from the start of `in`; sets `consumed` to the
+// number of input bytes libarchive used.
+Result<std::string> decompress(const Compression& c, std::string_view in,
+                               size_t at, size_t& consumed) {
+  std::string what = str(c.name, " stream at byte ", at);
+  std::unique_ptr<struct archive, ArchiveFree> a(archive_read_new());
+  if (!a) return fail("decompress", what, ENOMEM);
+  auto la_error = [&] {
+    const char* msg = archive_error_string(a.get());
+    return fail("decompress",
+                str(what, ": ", msg ? msg : "libarchive error"));
+  };
+  // ARCHIVE_WARN: the filter runs an external program (lzop -d).
+  if (c.enable(a.get()) < ARCHIVE_WARN ||
+      archive_read_support_format_raw(a.get()) != ARCHIVE_OK ||
+      archive_read_open_memory(a.get(), in.data(), in.size()) != ARCHIVE_OK)
+    return la_error();
+  struct archive_entry* entry;
+  int r = archive_read_next_header(a.get(), &entry);
+  if (r == ARCHIVE_EOF) return fail("decompress", what + ": no data in stream");
+  if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return la_error();
+  std::string out;
+  for (;;) {
+    size_t have = out.size();
+    out.resize(have + (1 << 20));
+    la_ssize_t n = archive_read_data(a.get(), out.data() + have, 1 << 20);
+    if (n < 0) return la_error();
+    out.resize(have + static_cast<size_t>(n));
+    if (n == 0) break;
+  }
+  consumed = static_cast<size_t>(archive_filter_bytes(a.get(), -1));
+  if (out.empty()) return fail("decompress", what + ": no data in stream");
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Extraction.
+
+// The path components of an entry name, with leading "/" and "./" and
+// empty or "." components dropped.
+Result<std::vector<std::string>> entry_path(const std::string& name) {
+  std::vector<std::string> comps;
+  std::string_view rest = name;
+  while (!rest.empty()) {
+    size_t slash = rest.find('/');
+    std::string_view comp = rest.substr(0, slash);
+    rest = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+    if (comp.empty() || comp == ".") continue;
+    if (comp == "..")
+      return fail("unsafe cpio entry", str("'", name, "': has a '..' component"));
+    comps.emplace_back(comp);
+  }
+  return comps;
+}
+
+std::string join(const std::vector<std::string>& comps, size_t n) {
+  std::string s;
+  for (size_t i = 0; i < n; ++i) {
+    if (i) s += '/';
+    s += comps[i];
+  }
+  return s;
+}
+
+class Extractor {
+ public:
+  explicit Extractor(UniqueFd root) : root_(std::move(root)) {}
+
+  Result<void> add(const CpioEntry& e);
+  // Hard links pair up only within one archive, as in the kernel.
+  void end_archive() { links_.clear(); }
+  // Sets directory mtimes, now that nothing more is written into them.
+  Result<void> finish();
+
+  ExtractStats stats;
+
+ private:
+  // Resolves a directory below the root, symlinks staying inside it.
+  Result<UniqueFd> open_dir(const std::string& path) const;
+  // Like open_dir for the parent of `comps`, creating missing directories.
+  Result<UniqueFd> make_parent(const std::vector<std::string>& comps,
+                               const std::string& path);
+  // Makes room for a new entry: removes a non-directory, or a directory
+  // (when empty) that a non-directory replaces. Returns whether a directory
+  // is left in place.
+  Result<bool> clear(int parent, const std::string& base,
+                     const std::string& path, bool want_dir);
+  // Links `path` to the first name of its hard-link group, if there is one.
+  Result<bool> link_to_group(const CpioEntry& e, int parent,
+                             const std::string& base, const std::string& path);
+  Result<void> add_file(const CpioEntry& e, int parent, const std::string& base,
+                        const std::string& path);
+  Result<void> add_dir(const CpioEntry& e, int parent, const std::string& base,
+                       const std::string& path);
+  Result<void> add_node(const CpioEntry& e, int parent, const std::string& base,
+                        const std::string& path);
+  Result<void> add_symlink(const CpioEntry& e, int parent,
+                           const std::string& base, const std::string& path);
+
+  UniqueFd root_;
+  using LinkKey = std::tuple<uint32_t, uint32_t, uint32_t, uint32_t>;
+  std::map<LinkKey, std::string> links_;
+  std::map<std::string, uint32_t> dir_mtimes_;  // "" is the root
+};
+
+std::string octal(uint32_t v) {
+  std::string s;
+  do {
+    s.insert(s.begin(), char('0' + (v & 7)));
+    v >>= 3;
+  } while (v);
+  return s;
+}
+
+timespec mtime_of(uint32_t mtime) { return {static_cast<time_t>(mtime), 0}; }
+
+Result<UniqueFd> Extractor::open_dir(const std::string& path) const {
+  open_how how{};
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  const char* p = path.empty() ? "." : path.c_str();
+  for (int attempt = 0;; ++attempt) {
+    long fd = ::syscall(SYS_openat2, root_.get(), p, &how, sizeof how);
+    if (fd >= 0) return UniqueFd(static_cast<int>(fd));
+    // EAGAIN: a concurrent rename; openat2(2) asks to retry.
+    if (errno != EAGAIN || attempt == 8) return sys_error("openat2", p);
+  }
+}
+
+Result<UniqueFd> Extractor::make_parent(const std::vector<std::string>& comps,
+                                        const std::string& path) {
+  auto parent = open_dir(join(comps, comps.size() - 1));
+  if (parent || parent.error().err != ENOENT) {
+    if (!parent) parent.error().detail += str(" (parent of ", path, ")");
+    return parent;
+  }
+  // The kernel would skip an entry whose directory is missing; creating it
+  // keeps the file, which is what the archive's author meant.
+  UniqueFd dir = TRY(open_dir(""));
+  for (size_t i = 0; i + 1 < comps.size(); ++i) {
+    std::string prefix = join(comps, i + 1);
+    auto next = open_dir(prefix);
+    if (!next && next.error().err == ENOENT) {
+      if (::mkdirat(dir.get(), comps[i].c_str(), 0755) != 0)
+        return sys_error("mkdirat", str(prefix, " (parent of ", path, ")"));
+      next = open_dir(prefix);
+    }
+    if (!next) {
+      next.error().detail += str(" (parent of ", path, ")");
+      return std::unexpected(next.error());
+    }
+    dir = std::move(*next);
+  }
+  return dir;
+}
+
+Result<bool> Extractor::clear(int parent, const std::string& base,
+                              const std::string& path, bool want_dir) {
+  struct stat st;
+  if (::fstatat(parent, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return false;
+    return sys_error("fstatat", path);
+  }
+  bool is_dir = S_ISDIR(st.st_mode);
+  if (is_dir && want_dir) return true;
+  if (::unlinkat(parent, base.c_str(), is_dir ? AT_REMOVEDIR : 0) != 0)
+    return sys_error("unlinkat", path);
+  return false;
+}
+
+Result<bool> Extractor::link_to_group(const CpioEntry& e, int parent,
+                                      const std::string& base,
+                                      const std::string& path) {
+  if (e.nlink < 2) return false;
+  LinkKey key{e.devmajor, e.devminor, e.ino, e.mode & S_IFMT};
+  auto [it, first] = links_.try_emplace(key, path);
+  if (first) return false;
+  const std::string& target = it->second;
+  std::vector<std::string> comps = TRY(entry_path(target));
+  UniqueFd target_parent = TRY(open_dir(join(comps, comps.size() - 1)));
+  if (::linkat(target_parent.get(), comps.back().c_str(), parent, base.c_str(),
+               0) != 0)
+    return sys_error("linkat", str(path, " (to ", target, ")"));
+  ++stats.hardlinks;
+  return true;
+}
+
+Result<void> Extractor::add_file(const CpioEntry& e, int parent,
+                                 const std::string& base,
+                                 const std::string& path) {
+  bool linked = TRY(link_to_group(e, parent, base, path));
+  // A linked name reopens the group's file: the data may come with any of
+  // its names (GNU cpio sends it with the last).
+  int flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC;
+  if (!linked)
+    flags |= O_CREAT | O_EXCL;
+  else if (!e.data.empty())
+    flags |= O_TRUNC;
+  int raw = ::openat(parent, base.c_str(), flags, 0600);
+  if (raw < 0) return sys_error("openat", path);
+  UniqueFd fd(raw);
+  if (!linked) ++stats.files;
+  TRY(sys::write_all(fd.get(), e.data, path));
+  stats.bytes += e.data.size();
+  // chown before chmod: chown clears the setuid and setgid bits.
+  if (::fchown(fd.get(), e.uid, e.gid) != 0) return sys_error("fchown", path);
+  if (::fchmod(fd.get(), e.mode & 07777) != 0) return sys_error("fchmod", path);
+  timespec times[2] = {mtime_of(e.mtime), mtime_of(e.mtime)};
+  if (::futimens(fd.get(), times) != 0) return sys_error("futimens", path);
+  // close() can report a delayed write error (NFS, quota).
+  if (::close(fd.release()) != 0) return sys_error("close", path);
+  return {};
+}
+
+Result<void> Extractor::add_dir(const CpioEntry& e, int parent,
+                                const std::string& base,
+                                const std::string& path) {
+  bool exists = TRY(clear(parent, base, path, true));
+  if (!exists && ::mkdirat(parent, base.c_str(), 0700) != 0)
+    return sys_error("mkdirat", path);
+  int raw = ::openat(parent, base.c_str(),
+                     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (raw < 0) return sys_error("openat", path);
+  UniqueFd fd(raw);
+  if (::fchown(fd.get(), e.uid, e.gid) != 0) return sys_error("fchown", path);
+  if (::fchmod(fd.get(), e.mode & 07777) != 0) return sys_error("fchmod", path);
+  dir_mtimes_[path] = e.mtime;
+  ++stats.dirs;
+  return {};
+}
+
+Result<void> Extractor::add_node(const CpioEntry& e, int parent,
+                                 const std::string& base,
+                                 const std::string& path) {
+  if (TRY(link_to_group(e, parent, base, path))) return {};
+  dev_t dev = makedev(e.rdevmajor, e.rdevminor);
+  if (::mknodat(parent, base.c_str(), (e.mode & S_IFMT) | 0600, dev) != 0)
+    return sys_error("mknodat", path);
+  ++stats.devices;
+  if (::fchownat(parent, base.c_str(), e.uid, e.gid, AT_SYMLINK_NOFOLLOW) != 0)
+    return sys_error("fchownat", path);
+  // The name was just made by mknodat, so this follows no symlink.
+  if (::fchmodat(parent, base.c_str(), e.mode & 07777, 0) != 0)
+    return sys_error("fchmodat", path);
+  timespec times[2] = {mtime_of(e.mtime), mtime_of(e.mtime)};
+  if (::utimensat(parent, base.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
+    return sys_error("utimensat", path);
+  return {};
+}
+
+Result<void> Extractor::add_symlink(const CpioEntry& e, int parent,
+                                    const std::string& base,
+                                    const std::string& path) {
+  // The target is data: it is stored as is and only ever resolved below
+  // the root (openat2 RESOLVE_IN_ROOT).
+  if (::symlinkat(e.data.c_str(), parent, base.c_str()) != 0)
+    return sys_error("symlinkat", path);
+  ++stats.symlinks;
+  if (::fchownat(parent, base.c_str(), e.uid, e.gid, AT_SYMLINK_NOFOLLOW) != 0)
+    return sys_error("fchownat", path);
+  timespec times[2] = {mtime_of(e.mtime), mtime_of(e.mtime)};
+  if (::utimensat(parent, base.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
+    return sys_error("utimensat", path);
+  return {};
+}
+
+Result<void> Extractor::add(const CpioEntry& e) {
+  if (e.name.empty())
+    return fail("unsafe cpio entry", "'': empty name");
+  std::vector<std::string> comps = TRY(entry_path(e.name));
+  uint32_t type = e.mode & S_IFMT;
+  if (comps.empty()) {
+    // ".", "./" or "/": the root directory itself.
+    if (type != S_IFDIR)
+      return fail("unsafe cpio entry",
+                  str("'", e.name, "': names the root but is not a directory"));
+    if (::fchown(root_.get(), e.uid, e.gid) != 0) return sys_error("fchown", ".");
+    if (::fchmod(root_.get(), e.mode & 07777) != 0)
+      return sys_error("fchmod", ".");
+    dir_mtimes_[""] = e.mtime;
+    return {};
+  }
+  std::string path = join(comps, comps.size());
+  const std::string& base = comps.back();
+  UniqueFd parent = TRY(make_parent(comps, path));
+  switch (type) {
+    case S_IFDIR:
+      return add_dir(e, parent.get(), base, path);
+    case S_IFREG:
+      TRY(clear(parent.get(), base, path, false));
+      return add_file(e, parent.get(), base, path);
+    case S_IFLNK:
+      TRY(clear(parent.get(), base, path, false));
+      return add_symlink(e, parent.get(), base, path);
+    case S_IFCHR:
+    case S_IFBLK:
+    case S_IFIFO:
+    case S_IFSOCK:
+      TRY(clear(parent.get(), base, path, false));
+      return add_node(e, parent.get(), base, path);
+    default:
+      return fail("extract", str(path, ": unknown file type (mode 0",
+                                 octal(e.mode), ")"));
+  }
+}
+
+Result<void> Extractor::finish() {
+  for (const auto& [path, mtime] : dir_mtimes_) {
+    timespec times[2] = {mtime_of(mtime), mtime_of(mtime)};
+    if (path.empty()) {
+      if (::futimens(root_.get(), times) != 0) return sys_error("futimens", ".");
+      continue;
+    }
+    std::vector<std::string> comps = TRY(entry_path(path));
+    auto parent = open_dir(join(comps, comps.size() - 1));
+    if (!parent) return std::unexpected(parent.error());
+    struct stat st;
+    // A later entry may have replaced the directory.
+    if (::fstatat(parent->get(), comps.back().c_str(), &st,
+                  AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISDIR(st.st_mode))
+      continue;
+    if (::utimensat(parent->get(), comps.back().c_str(), times,
+                    AT_SYMLINK_NOFOLLOW) != 0)
+      return sys_error("utimensat", path);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<InitramfsParts> split_initramfs(std::string_view file) {
+  InitramfsParts parts;
+  parts.compression = "none";
+  std::optional<size_t> first_compressed;
+  size_t early_end = 0;        // end of the archives before any compressed one
+  size_t last_archive_at = 0;  // start of the last uncompressed archive
+  size_t pos = 0;
+  while (pos < file.size()) {
+    if (file[pos] == '\0') {
+      ++pos;
+      continue;
+    }
+    if (file[pos] == '0' && pos % 4 == 0) {
+      CpioArchive archive = TRY(read_cpio(file, pos));
+      parts.archives.emplace_back(file.substr(pos, archive.end - pos));
+      if (!first_compressed) {
+        early_end = archive.end;
+        last_archive_at = pos;
+      }
+      pos = archive.end;
+      continue;
+    }
+    const Compression* c = detect(file.substr(pos));
+    if (!c)
+      return fail("read initramfs",
+                  str("at byte ", pos,
+                      ": neither a cpio archive nor a compressed stream the "
+                      "kernel knows"));
+    std::string_view rest = file.substr(pos);
+    size_t length = 0;
+    if (c->length) {
+      length = TRY(c->length(rest));
+      rest = rest.substr(0, length);
+    }
+    size_t consumed = 0;
+    parts.archives.push_back(TRY(decompress(*c, rest, pos, consumed)));
+    if (!c->length) length = consumed;
+    if (length == 0)  // cannot happen, but must not loop forever
+      return fail("decompress", str(c->name, " stream at byte ", pos,
+                                    ": no input consumed"));
+    if (!first_compressed) {
+      first_compressed = pos;
+      parts.compression = c->name;
+    }
+    pos += length;
+  }
+  if (parts.archives.empty())
+    return fail("read initramfs", "no cpio archive in the file");
+  if (first_compressed) {
+    if (early_end > 0) parts.early = file.substr(0, *first_compressed);
+  } else if (parts.archives.size() > 1) {
+    parts.early = file.substr(0, last_archive_at);
+  }
+  return parts;
+}
+
+Result<ExtractStats> extract_cpio(std::string_view archive,
+                                  const std::string& dir) {
+  UniqueFd root = TRY(sys::open(dir, O_RDONLY | O_DIRECTORY));
+  Extractor extractor(std::move(root));
+  size_t pos = 0;
+  bool any = false;
+  for (;;) {
+    while (pos < archive.size() && archive[pos] == '\0') ++pos;
+    if (pos == archive.size()) break;
+    if (pos % 4 != 0)
+      return fail("read cpio", str("at byte ", pos,
+                                   ": data after the trailer is neither zero "
+                                   "padding nor an aligned archive"));
+    CpioArchive a = TRY(read_cpio(archive, pos));
+    for (const CpioEntry& e : a.entries) TRY(extractor.add(e));
+    extractor.end_archive();
+    pos = a.end;
+    any = true;
+  }
+  if (!any) return fail("read cpio", "no archive in the input");
+  TRY(extractor.finish());
+  return extractor.stats;
+}
+
+}  // namespace iofs

@@ -1,0 +1,55 @@
+// Reading a distribution's initramfs: splitting the file into its cpio
+// archives the way the kernel does, and unpacking them into a directory.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+
+namespace iofs {
+
+struct InitramfsParts {
+  // The uncompressed cpio archives at the start of the file (CPU microcode),
+  // byte for byte, including the zero padding up to where the compressed
+  // part starts; the mini initramfs starts with exactly these bytes. When
+  // nothing in the file is compressed, the last archive is the main one and
+  // the archives before it are early.
+  std::string early;
+  // Every cpio archive stream of the file in order, decompressed, early ones
+  // included: one string per uncompressed archive and one per compressed
+  // stream (which may hold several concatenated archives). Each can be
+  // passed to extract_cpio.
+  std::vector<std::string> archives;
+  // Of the (first) compressed stream: "gzip", "zstd", "xz", "lz4", "bzip2",
+  // "lzop", "lzma", or "none".
+  std::string compression;
+};
+
+// Splits an initramfs as the kernel's unpack_to_rootfs() reads it: cpio
+// archives, each uncompressed or compressed, separated by zero padding.
+Result<InitramfsParts> split_initramfs(std::string_view file_bytes);
+
+struct ExtractStats {
+  size_t files = 0;      // regular files, not counting hard links
+  size_t dirs = 0;
+  size_t symlinks = 0;
+  size_t devices = 0;    // character and block devices, fifos, sockets
+  size_t hardlinks = 0;  // names made with link()
+  uint64_t bytes = 0;    // file data written
+};
+
+// Unpacks the cpio archive(s) in `archive` (several may follow each other,
+// separated by zero padding) into `dir`, an existing directory, keeping
+// modes, owners, device numbers, symlink targets, hard links and mtimes the
+// way the kernel fills rootfs. Entries are confined to `dir`: names with a
+// ".." component are refused, and symlinks in the tree resolve as if `dir`
+// were "/". Missing parent directories are created (mode 0755). Needs root
+// for owners and device nodes, and Linux >= 5.6 (openat2).
+Result<ExtractStats> extract_cpio(std::string_view archive,
+                                  const std::string& dir);
+
+}  // namespace iofs

@@ -1,0 +1,363 @@
+// initoverlayfs-install: splits an initramfs into a mini initramfs (the
+// early-boot program, its config, the storage modules) and an EROFS image
+// of the whole initial filesystem, written as a pair into /boot.
+//
+// The passes, in order:
+//   1. kernel and program   which kernel, its modules, our /init binary
+//   2. boot filesystem      where the image will be read from at boot
+//   3. input                a tree to turn into the image (extracted from
+//                           an initramfs, a directory, or a fresh one made
+//                           by dracut / mkinitramfs)
+//   4. modules              the closure of the storage drivers for the plan
+//   5. image                mkfs.erofs, under a temporary name
+//   6. mini initramfs       cpio + compression, under a temporary name
+//   7. commit               rename both into place, image first
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+#include "builder/bootfs.h"
+#include "builder/cpio.h"
+#include "builder/hostonly.h"
+#include "builder/image.h"
+#include "builder/initramfs_input.h"
+#include "builder/mini_initramfs.h"
+#include "builder/module_index.h"
+#include "builder/options.h"
+#include "builder/spawn.h"
+#include "core/config.h"
+#include "core/strings.h"
+#include "core/sys.h"
+
+namespace fs = std::filesystem;
+
+namespace iofs {
+namespace {
+
+std::string human_size(uint64_t bytes) {
+  char buf[32];
+  if (bytes >= (1u << 20))
+    std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / 1048576.0);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f KiB", bytes / 1024.0);
+  return buf;
+}
+
+uint64_t file_size(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+// Files that are removed unless the build commits them.
+class TempFiles {
+ public:
+  ~TempFiles() {
+    for (const std::string& p : paths_) {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  }
+  void add(std::string p) { paths_.push_back(std::move(p)); }
+  void keep(const std::string& p) { std::erase(paths_, p); }
+
+ private:
+  std::vector<std::string> paths_;
+};
+
+Result<std::string> make_temp_path(const std::string& dir, const std::string& name) {
+  std::string tmpl = dir + "/." + name + ".XXXXXX";
+  int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) return sys_error("create temporary file in", dir);
+  ::close(fd);
+  return tmpl;
+}
+
+Result<std::string> make_temp_dir(const std::string& what) {
+  const char* base = ::getenv("TMPDIR");
+  std::string tmpl = str(base && *base ? base : "/var/tmp", "/initoverlayfs-", what, ".XXXXXX");
+  if (!::mkdtemp(tmpl.data())) return sys_error("create temporary directory", tmpl);
+  return tmpl;
+}
+
+// Where the program we install as /init is: beside us in a build tree, or
+// in the sbin that was installed with our bin.
+Result<std::string> find_early_boot_program(const std::string& given) {
+  if (!given.empty()) {
+    if (!sys::is_executable(given)) return fail("early-boot program", given + ": not an executable file");
+    return given;
+  }
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return fail("find own location", "/proc/self/exe", ec.value());
+  const fs::path candidates[] = {self.parent_path() / IOFS_SBINDIR_FROM_BINDIR / "initoverlayfs",
+                                 self.parent_path() / "initoverlayfs"};
+  for (const fs::path& candidate : candidates) {
+    if (sys::is_executable(candidate.string())) return fs::weakly_canonical(candidate).string();
+  }
+  return fail("find the early-boot program",
+              str("no initoverlayfs next to ", self.string(), " or in ",
+                  (self.parent_path() / IOFS_SBINDIR_FROM_BINDIR).string(),
+                  "; use --early-boot-program"));
+}
+
+struct Builder {
+  BuilderOptions o;
+  TempFiles temps;
+  std::string program, tree, input_desc, early;
+  uint64_t input_bytes = 0;
+  size_t files_in_image = 0;
+  BootfsChoice bootfs;
+  ModuleClosure modules;
+  std::vector<std::string> requested;
+
+  template <class... Args>
+  void say(const Args&... args) {
+    if (o.verbose) std::fprintf(stderr, "initoverlayfs-install: %s\n", str(args...).c_str());
+  }
+
+  Result<void> resolve_kernel() {
+    if (o.kver.empty()) {
+      struct utsname u;
+      ::uname(&u);
+      o.kver = u.release;
+    }
+    if (o.moddir.empty()) {
+      for (std::string d : {"/lib/modules/" + o.kver, "/usr/lib/modules/" + o.kver})
+        if (sys::exists(d)) { o.moddir = d; break; }
+      if (o.moddir.empty())
+        return fail("find modules of kernel", o.kver + ": no /lib/modules/" + o.kver + "; use --moddir");
+    }
+    if (o.initramfs_name.empty()) o.initramfs_name = "initramfs-" + o.kver + ".img";
+    if (o.image_name.empty()) o.image_name = "initoverlayfs-" + o.kver + ".img";
+    program = TRY(find_early_boot_program(o.early_boot_program));
+    say("kernel ", o.kver, ", modules from ", o.moddir, ", /init from ", program);
+    for (const std::string& name : {o.initramfs_name, o.image_name}) {
+      std::string path = o.output_dir + "/" + name;
+      if (sys::exists(path) && !o.force)
+        return fail("refusing to replace", path + " (use -f)");
+    }
+    if (!fs::is_directory(o.output_dir))
+      return fail("output directory", o.output_dir + ": not a directory");
+    return {};
+  }
+
+  Result<void> choose_boot_filesystem() {
+    bootfs = TRY(choose_bootfs(o.output_dir, o.bootfs, o.bootfstype, o.bootfs_path));
+    say("boot filesystem ", bootfs.spec, " (", bootfs.reason, "), image directory on it: ", bootfs.dir);
+    return {};
+  }
+
+  // Pass 3: the tree that becomes the image.
+  Result<void> prepare_input() {
+    if (!o.rootdir.empty()) {
+      if (!fs::is_directory(o.rootdir)) return fail("input", o.rootdir + ": not a directory");
+      tree = o.rootdir;
+      input_desc = "directory " + o.rootdir;
+      return {};
+    }
+    std::string file = o.initramfs;
+    if (file.empty()) file = TRY(generate_initramfs());
+    say("reading ", file);
+    std::string bytes = TRY(sys::read_file(file, size_t{8} << 30));
+    input_bytes = bytes.size();
+    InitramfsParts parts = TRY(split_initramfs(bytes));
+    early = parts.early;
+    tree = TRY(make_temp_dir("tree"));
+    temps.add(tree);
+    ExtractStats total;
+    for (const std::string& archive : parts.archives) {
+      ExtractStats s = TRY(extract_cpio(archive, tree));
+      total.files += s.files;
+      total.dirs += s.dirs;
+      total.symlinks += s.symlinks;
+      total.devices += s.devices;
+    }
+    files_in_image = total.files + total.dirs + total.symlinks + total.devices;
+    input_desc = str(file, " (", human_size(input_bytes), ", ", parts.compression,
+                     early.empty() ? "" : str(", early cpio ", human_size(early.size())), ")");
+    say("extracted ", total.files, " files, ", total.dirs, " directories, ", total.symlinks,
+        " symlinks, ", total.devices, " device nodes into ", tree);
+    return {};
+  }
+
+  Result<std::string> generate_initramfs() {
+    std::string dir = TRY(make_temp_dir("generated"));
+    temps.add(dir);
+    std::string out = dir + "/initramfs.img";
+    if (program_exists("dracut")) {
+      say("running dracut for ", o.kver);
+      TRY(run_program({"dracut", "--force", "--kver", o.kver, out}, {.quiet = !o.verbose}));
+    } else if (program_exists("mkinitramfs")) {
+      say("running mkinitramfs for ", o.kver);
+      TRY(run_program({"mkinitramfs", "-o", out, o.kver}, {.quiet = !o.verbose}));
+    } else {
+      return fail("no input", "give --initramfs or --rootdir, or install dracut or initramfs-tools");
+    }
+    return out;
+  }
+
+  // Pass 4.
+  Result<void> choose_modules() {
+    ModuleIndex index = TRY(load_module_index(o.moddir));
+    std::set<std::string> names;
+    if (o.hostonly) {
+      struct stat st;
+      if (::stat(o.output_dir.c_str(), &st) != 0) return sys_error("stat", o.output_dir);
+      for (auto& m : TRY(modules_for_block_device("/sys", major(st.st_dev), minor(st.st_dev))))
+        names.insert(m);
+      for (const char* m : {"erofs", "overlay", "loop"}) names.insert(m);
+    } else {
+      for (auto& m : generic_storage_drivers()) names.insert(m);
+    }
+    if (!bootfs.fstype.empty()) {
+      names.insert("fs-" + bootfs.fstype);
+      if (bootfs.fstype == "vfat") names.insert({"nls_cp437", "nls_utf8", "nls_ascii"});
+    } else {
+      say("boot filesystem type unknown: adding ext4 and vfat (use --bootfstype)");
+      names.insert({"fs-ext4", "fs-vfat", "nls_cp437", "nls_utf8", "nls_ascii"});
+    }
+    for (const std::string& d : o.drivers) names.insert(d);
+    requested.assign(names.begin(), names.end());
+    modules = resolve_modules(index, requested);
+    for (const std::string& d : o.drivers)
+      for (const std::string& m : modules.missing)
+        if (m == d) return fail("module", str(d, ": not found in ", o.moddir, " (--drivers)"));
+    say(modules.plan.size(), " module files; built in: ",
+        modules.builtin.empty() ? "none" : join(modules.builtin),
+        "; not available: ", modules.missing.empty() ? "none" : join(modules.missing));
+    return {};
+  }
+
+  static std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const std::string& x : v) s += (s.empty() ? "" : " ") + x;
+    return s;
+  }
+
+  std::string config_text() {
+    Config cfg;
+    cfg.bootfs = bootfs.spec;
+    cfg.bootfs_hint = bootfs.hint;
+    cfg.bootfstype = bootfs.fstype;
+    cfg.fs = config_fs();
+    for (const auto& [k, v] : o.settings) (void)apply_setting(cfg, k, v);
+    return format_config(cfg);
+  }
+
+  Result<void> build_and_commit() {
+    ImageFormat fmt{o.image_compression, o.image_level};
+    std::string config_used = TRY(check_kernel_reads(o.moddir, o.kver, fmt));
+    say(config_used.empty() ? "no kernel config found; not checking that it reads the image"
+                            : "kernel config " + config_used + " reads " + fmt.compression + " EROFS");
+
+    const std::string image_final = o.output_dir + "/" + o.image_name;
+    const std::string mini_final = o.output_dir + "/" + o.initramfs_name;
+    std::string image_tmp = TRY(make_temp_path(o.output_dir, o.image_name));
+    temps.add(image_tmp);
+    std::string mini_tmp = TRY(make_temp_path(o.output_dir, o.initramfs_name));
+    temps.add(mini_tmp);
+
+    say("making the image with mkfs.erofs (", fmt.compression, ")");
+    TRY(make_erofs_image(tree, image_tmp, fmt, o.verbose));
+    {
+      UniqueFd fd = TRY(sys::open(image_tmp, O_RDONLY));
+      if (::fsync(fd.get()) != 0) return sys_error("fsync", image_tmp);
+    }
+
+    MiniInitramfsSpec spec;
+    spec.early_cpio = early;
+    spec.program = program;
+    spec.config_text = config_text();
+    spec.kver = o.kver;
+    spec.moddir = o.moddir;
+    spec.plan = modules.plan;
+    spec.compression = o.initramfs_compression;
+    if (const char* epoch = ::getenv("SOURCE_DATE_EPOCH"))
+      spec.mtime = parse_int<uint32_t>(epoch).value_or(0);
+    say("making the mini initramfs (", spec.compression, ")");
+    std::string cpio = TRY(mini_initramfs_cpio(spec));
+    TRY(write_mini_initramfs(spec, cpio, mini_tmp));
+
+    // The image goes first: until the mini initramfs is renamed, the old
+    // one (if any) still boots, with an image of the same name.
+    if (::rename(image_tmp.c_str(), image_final.c_str()) != 0)
+      return sys_error("rename", image_tmp + " to " + image_final);
+    temps.keep(image_tmp);
+    if (::rename(mini_tmp.c_str(), mini_final.c_str()) != 0)
+      return sys_error("rename", mini_tmp + " to " + mini_final);
+    temps.keep(mini_tmp);
+    UniqueFd dirfd = TRY(sys::open(o.output_dir, O_RDONLY | O_DIRECTORY));
+    if (::fsync(dirfd.get()) != 0) return sys_error("fsync", o.output_dir);
+    return {};
+  }
+
+  void summary(double seconds) {
+    const std::string image = o.output_dir + "/" + o.image_name;
+    const std::string mini = o.output_dir + "/" + o.initramfs_name;
+    std::vector<std::string> names;
+    for (const PlannedModule& m : modules.plan) names.push_back(module_name(m.path));
+    std::printf("initoverlayfs-install: kernel %s\n", o.kver.c_str());
+    std::printf("  input           %s\n", input_desc.c_str());
+    std::printf("  image           %s  %s (erofs, %s)\n", image.c_str(),
+                human_size(file_size(image)).c_str(), o.image_compression.c_str());
+    std::printf("  mini initramfs  %s  %s (%s, %zu modules)\n", mini.c_str(),
+                human_size(file_size(mini)).c_str(), o.initramfs_compression.c_str(),
+                modules.plan.size());
+    std::printf("  boot filesystem %s, image at /%s on it\n", bootfs.spec.c_str(),
+                config_fs().c_str());
+    std::printf("  modules         %s\n", names.empty() ? "none" : join(names).c_str());
+    if (!modules.builtin.empty())
+      std::printf("  built in        %s\n", join(modules.builtin).c_str());
+    std::printf("  took            %.1f s\n", seconds);
+  }
+
+  std::string config_fs() {
+    std::string dir = bootfs.dir;
+    while (dir.starts_with('/')) dir.erase(0, 1);
+    return dir.empty() ? o.image_name : dir + "/" + o.image_name;
+  }
+
+  Result<void> run() {
+    TRY(resolve_kernel());
+    TRY(choose_boot_filesystem());
+    TRY(prepare_input());
+    TRY(choose_modules());
+    TRY(build_and_commit());
+    return {};
+  }
+};
+
+}  // namespace
+}  // namespace iofs
+
+int main(int argc, char** argv) {
+  using namespace iofs;
+  auto start = std::chrono::steady_clock::now();
+  auto opts = parse_builder_options(std::vector<std::string>(argv + 1, argv + argc));
+  if (!opts) {
+    std::fprintf(stderr, "initoverlayfs-install: %s\n", opts.error().message().c_str());
+    return 2;
+  }
+  if (opts->mode == Mode::help) {
+    std::fputs(builder_usage().c_str(), stdout);
+    return 0;
+  }
+  if (opts->mode == Mode::version) {
+    std::printf("initoverlayfs-install %s\n", IOFS_VERSION);
+    return 0;
+  }
+  Builder b{*opts};
+  if (auto r = b.run(); !r) {
+    std::fprintf(stderr, "initoverlayfs-install: error: %s\n", r.error().message().c_str());
+    return 1;
+  }
+  b.summary(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return 0;
+}

@@ -1,0 +1,109 @@
+#include "builder/mini_initramfs.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <map>
+
+#include "builder/cpio.h"
+#include "builder/spawn.h"
+#include "core/strings.h"
+#include "core/sys.h"
+
+namespace iofs {
+
+Result<std::string> mini_initramfs_cpio(const MiniInitramfsSpec& spec) {
+  // name -> entry; std::map keeps the archive sorted, so parents come
+  // before their children and the bytes do not depend on insertion order.
+  std::map<std::string, CpioEntry> entries;
+  auto dir = [&](const std::string& name) {
+    for (size_t i = 0; i <= name.size(); ++i)
+      if (i == name.size() || name[i] == '/')
+        entries.try_emplace(name.substr(0, i),
+                            CpioEntry{.name = name.substr(0, i), .mode = S_IFDIR | 0755, .nlink = 2});
+  };
+  auto file = [&](const std::string& name, std::string data, uint32_t mode) {
+    if (size_t slash = name.rfind('/'); slash != std::string::npos) dir(name.substr(0, slash));
+    entries[name] = CpioEntry{.name = name, .mode = S_IFREG | mode, .data = std::move(data)};
+  };
+  for (const char* d : {"dev", "proc", "sys", "run", "etc", "sysroot"}) dir(d);
+  entries["dev/console"] = CpioEntry{.name = "dev/console", .mode = S_IFCHR | 0600,
+                                     .rdevmajor = 5, .rdevminor = 1};
+  file("init", TRY(sys::read_file(spec.program, 64 << 20)), 0755);
+  file("etc/initoverlayfs.conf", spec.config_text, 0644);
+  if (!spec.plan.empty()) {
+    file("etc/initoverlayfs.modules", format_load_plan(spec.plan), 0644);
+    const std::string base = "lib/modules/" + spec.kver + "/";
+    for (const PlannedModule& m : spec.plan)
+      file(base + m.path, TRY(sys::read_file(spec.moddir + "/" + m.path, 256 << 20)), 0644);
+  }
+  std::string out;
+  CpioWriter w(out);
+  for (auto& [name, e] : entries) {
+    e.mtime = spec.mtime;
+    w.add(e);
+  }
+  w.finish();
+  return out;
+}
+
+namespace {
+
+Result<std::string> zstd_compress(const std::string& in) {
+  std::string out(ZSTD_compressBound(in.size()), '\0');
+  // Level 19 as Debian's mkinitramfs uses; decompression speed does not
+  // depend on the level. Checksummed so the kernel catches a bad copy.
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 19);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+  size_t n = ZSTD_compress2(cctx, out.data(), out.size(), in.data(), in.size());
+  ZSTD_freeCCtx(cctx);
+  if (ZSTD_isError(n)) return fail("zstd compress", ZSTD_getErrorName(n));
+  out.resize(n);
+  return out;
+}
+
+// The external compressors, with the options the kernel's decompressors
+// need: xz with CRC32 checks (the kernel's xz has no CRC64/SHA-256), lz4 in
+// the legacy frame format.
+std::vector<std::string> compressor_argv(const std::string& algo) {
+  if (algo == "gzip") return {"gzip", "-n", "-9", "-c"};
+  if (algo == "xz") return {"xz", "--check=crc32", "-9", "-c"};
+  if (algo == "lz4") return {"lz4", "-l", "-12", "-c"};
+  return {};
+}
+
+}  // namespace
+
+Result<void> write_mini_initramfs(const MiniInitramfsSpec& spec, const std::string& cpio,
+                                  const std::string& out) {
+  UniqueFd fd = TRY(sys::open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644));
+  TRY(sys::write_all(fd.get(), spec.early_cpio, out));
+  if (spec.compression == "none") {
+    TRY(sys::write_all(fd.get(), cpio, out));
+  } else if (spec.compression == "zstd") {
+    TRY(sys::write_all(fd.get(), TRY(zstd_compress(cpio)), out));
+  } else {
+    std::string raw = out + ".cpio", packed = out + ".packed";
+    {
+      UniqueFd r = TRY(sys::open(raw, O_WRONLY | O_CREAT | O_TRUNC, 0600));
+      TRY(sys::write_all(r.get(), cpio, raw));
+    }
+    auto ran = run_program(compressor_argv(spec.compression), {.stdin_path = raw, .stdout_path = packed});
+    ::unlink(raw.c_str());
+    if (!ran) {
+      ::unlink(packed.c_str());
+      return std::unexpected(ran.error());
+    }
+    auto data = sys::read_file(packed, size_t{1} << 32);
+    ::unlink(packed.c_str());
+    TRY(sys::write_all(fd.get(), TRY(std::move(data)), out));
+  }
+  if (::fsync(fd.get()) != 0) return sys_error("fsync", out);
+  return {};
+}
+
+}  // namespace iofs

@@ -1,0 +1,34 @@
+// Assembling the mini initramfs: the early-boot program as /init, its
+// config and load plan, the modules of the plan, and the device node and
+// directories the program needs, as a newc cpio, compressed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/load_plan.h"
+
+namespace iofs {
+
+struct MiniInitramfsSpec {
+  std::string early_cpio;         // uncompressed archives to put first (microcode)
+  std::string program;            // path of the initoverlayfs binary
+  std::string config_text;        // /etc/initoverlayfs.conf
+  std::string kver;
+  std::string moddir;             // where the plan's module files are read from
+  std::vector<PlannedModule> plan;
+  uint32_t mtime = 0;             // every entry's mtime (SOURCE_DATE_EPOCH)
+  std::string compression = "zstd";
+};
+
+// The uncompressed cpio archive (deterministic: sorted, fixed owners,
+// inode numbers and mtimes).
+Result<std::string> mini_initramfs_cpio(const MiniInitramfsSpec& spec);
+
+// Compresses a cpio for the kernel's initramfs unpacker and prepends the
+// early archives; writes the result to `out`.
+Result<void> write_mini_initramfs(const MiniInitramfsSpec& spec, const std::string& cpio,
+                                  const std::string& out);
+
+}  // namespace iofs

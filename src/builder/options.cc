@@ -1,0 +1,148 @@
+#include "builder/options.h"
+
+#include "core/config.h"
+#include "core/strings.h"
+
+namespace iofs {
+
+std::string builder_usage() {
+  return R"(Usage: initoverlayfs-install [OPTIONS]
+Splits an initramfs into a mini initramfs and an EROFS image (initoverlayfs).
+
+Input (one; with neither, dracut or mkinitramfs makes one for KVER):
+  --initramfs FILE          an existing initramfs (cpio, any compression,
+                            early microcode archives in front)
+  --rootdir DIR             a directory tree to use as the initial filesystem
+Kernel:
+  --kver KVER               kernel version (default: the running kernel)
+  --moddir DIR              its modules (default: /lib/modules/KVER)
+Output:
+  --output-dir DIR          where to write the pair (default: /boot)
+  --initramfs-name NAME     mini initramfs name (default: initramfs-KVER.img)
+  --image-name NAME         image name (default: initoverlayfs-KVER.img)
+  -f, --force               replace existing files
+Boot filesystem:
+  --bootfs SPEC             UUID=, LABEL=, PARTUUID=, PARTLABEL= or /dev/NAME
+                            (default: fstab entry or UUID of the filesystem
+                            holding the output directory)
+  --bootfstype TYPE         its type (default: detected)
+  --bootfs-path DIR         where the output directory is on the boot
+                            filesystem (default: derived from the mount table;
+                            "/" when --bootfs names another filesystem)
+Contents:
+  --compression ALGO[,LEVEL]
+                            image compression: lz4hc (default, level 12),
+                            lz4 or none
+  --initramfs-compression ALGO
+                            mini initramfs compression: zstd (default), gzip,
+                            xz, lz4, none
+  --drivers MOD,...         more modules for the mini initramfs
+  --hostonly                only the modules this machine needs to reach the
+                            boot filesystem, instead of the generic set
+  --set KEY=VALUE           a setting for the mini initramfs's
+                            /etc/initoverlayfs.conf (e.g. timeout=10,
+                            onfailure=reboot); repeatable
+  --early-boot-program PATH the initoverlayfs binary to use as /init
+                            (default: the one installed with this program)
+  -v, --verbose             explain each step
+  -h, --help                this text
+  --version                 print the version
+)";
+}
+
+static std::vector<std::string> split_commas(std::string_view s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t c = s.find(',', pos);
+    if (c == std::string_view::npos) c = s.size();
+    if (c > pos) out.emplace_back(s.substr(pos, c - pos));
+    pos = c + 1;
+  }
+  return out;
+}
+
+Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& args) {
+  BuilderOptions o;
+  auto bad = [](std::string what) { return fail("usage:", std::move(what)); };
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    std::optional<std::string> inline_value;
+    if (arg.starts_with("--")) {
+      if (size_t eq = arg.find('='); eq != std::string::npos) {
+        inline_value = arg.substr(eq + 1);
+        arg = arg.substr(0, eq);
+      }
+    }
+    auto value = [&]() -> Result<std::string> {
+      if (inline_value) return *inline_value;
+      if (i + 1 >= args.size()) return bad(arg + " needs a value");
+      return args[++i];
+    };
+    auto no_value = [&]() -> Result<void> {
+      if (inline_value) return bad(arg + " takes no value");
+      return {};
+    };
+    if (arg == "-f" || arg == "--force") { TRY(no_value()); o.force = true; }
+    else if (arg == "-v" || arg == "--verbose") { TRY(no_value()); o.verbose = true; }
+    else if (arg == "-h" || arg == "--help") { TRY(no_value()); o.mode = Mode::help; }
+    else if (arg == "--version") { TRY(no_value()); o.mode = Mode::version; }
+    else if (arg == "--hostonly") { TRY(no_value()); o.hostonly = true; }
+    else if (arg == "--kver") o.kver = TRY(value());
+    else if (arg == "--moddir") o.moddir = TRY(value());
+    else if (arg == "--initramfs") o.initramfs = TRY(value());
+    else if (arg == "--rootdir") o.rootdir = TRY(value());
+    else if (arg == "--output-dir") o.output_dir = TRY(value());
+    else if (arg == "--initramfs-name") o.initramfs_name = TRY(value());
+    else if (arg == "--image-name") o.image_name = TRY(value());
+    else if (arg == "--bootfs") o.bootfs = TRY(value());
+    else if (arg == "--bootfstype") o.bootfstype = TRY(value());
+    else if (arg == "--bootfs-path") o.bootfs_path = TRY(value());
+    else if (arg == "--early-boot-program") o.early_boot_program = TRY(value());
+    else if (arg == "--initramfs-compression") {
+      o.initramfs_compression = TRY(value());
+      const auto& c = o.initramfs_compression;
+      if (c != "zstd" && c != "gzip" && c != "xz" && c != "lz4" && c != "none")
+        return bad("--initramfs-compression takes zstd, gzip, xz, lz4 or none, not '" + c + "'");
+    } else if (arg == "--compression") {
+      std::string v = TRY(value());
+      auto parts = split_commas(v);
+      if (parts.empty() || parts.size() > 2) return bad("--compression takes ALGO[,LEVEL]");
+      o.image_compression = parts[0];
+      o.image_level = -1;
+      if (o.image_compression != "lz4hc" && o.image_compression != "lz4" &&
+          o.image_compression != "none")
+        return bad("--compression: '" + parts[0] +
+                   "' is not one of lz4hc, lz4, none (what this mkfs.erofs and "
+                   "both target kernels read)");
+      if (parts.size() == 2) {
+        auto level = parse_int<int>(parts[1]);
+        if (!level || *level < 0 || *level > 12 || o.image_compression != "lz4hc")
+          return bad("--compression: a level (0-12) goes with lz4hc only");
+        o.image_level = *level;
+      } else if (o.image_compression == "lz4hc") {
+        o.image_level = 12;
+      }
+    } else if (arg == "--drivers") {
+      for (auto& d : split_commas(TRY(value()))) o.drivers.push_back(d);
+    } else if (arg == "--set") {
+      std::string kv = TRY(value());
+      size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) return bad("--set takes KEY=VALUE, not '" + kv + "'");
+      Config probe;
+      std::string key = kv.substr(0, eq), val = kv.substr(eq + 1);
+      if (auto w = apply_setting(probe, key, val)) return bad("--set " + kv + ": " + *w);
+      o.settings.emplace_back(key, val);
+    } else {
+      return bad("unknown option '" + args[i] + "' (see --help)");
+    }
+  }
+  if (!o.initramfs.empty() && !o.rootdir.empty())
+    return bad("--initramfs and --rootdir exclude each other");
+  for (const std::string* name : {&o.initramfs_name, &o.image_name})
+    if (name->find('/') != std::string::npos)
+      return bad("output names are file names, not paths: '" + *name + "'");
+  return o;
+}
+
+}  // namespace iofs

@@ -1,0 +1,41 @@
+// The builder's command line.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/error.h"
+
+namespace iofs {
+
+enum class Mode { build, help, version };
+
+struct BuilderOptions {
+  Mode mode = Mode::build;
+  bool force = false;
+  bool verbose = false;
+  bool hostonly = false;
+  std::string kver;         // default: running kernel
+  std::string moddir;       // default: /lib/modules/KVER or /usr/lib/modules/KVER
+  std::string initramfs;    // input file
+  std::string rootdir;      // input directory
+  std::string output_dir = "/boot";
+  std::string initramfs_name;  // default initramfs-KVER.img
+  std::string image_name;      // default initoverlayfs-KVER.img
+  std::string bootfs;          // UUID=... etc; default: from the mount table
+  std::string bootfstype;
+  std::string bootfs_path;     // where output_dir is on the boot fs
+  std::string image_compression = "lz4hc";
+  int image_level = 12;        // -1: tool default
+  std::string initramfs_compression = "zstd";
+  std::vector<std::string> drivers;
+  std::string early_boot_program;  // default: the one installed with us
+  std::vector<std::pair<std::string, std::string>> settings;  // --set KEY=VALUE
+};
+
+Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& args);
+std::string builder_usage();
+
+}  // namespace iofs

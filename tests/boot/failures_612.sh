@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Failure boots on 6.12, all from one build: image missing, image corrupt,
+# boot filesystem UUID absent, a module missing from the mini initramfs.
+# Each must log its cause, run the failure action (poweroff) and not panic.
+. "$(dirname "$0")/lib/setup.sh"
+pair_payload "$SCRATCH/payload"
+uuid=$(cat /proc/sys/kernel/random/uuid)
+pair_build "$K612_MODDIR" "$K612_VER" "$SCRATCH/out" --rootdir "$SCRATCH/payload" \
+	--bootfs "UUID=$uuid" --bootfstype ext4 --set timeout=4s
+mini=$SCRATCH/out/initramfs-$K612_VER.img
+image=$(re_escape "initoverlayfs-$K612_VER.img")
+
+expect_failure() { # LOG ERE WHAT
+	console_expect "$1" "$2" "$3"
+	console_expect "$1" 'initoverlayfs: failure action: poweroff' "$3: failure action"
+	console_expect "$1" 'reboot: Power down' "$3: powered off"
+	console_reject "$1" 'PAYLOAD-INIT-RAN' "$3: payload must not run"
+}
+
+# 1. The image is not on the boot filesystem.
+mkdir -p "$SCRATCH/empty"
+disk_ext4_make "$SCRATCH/missing.img" 64 boot "$uuid" "$SCRATCH/empty"
+pair_boot "$K612_KERNEL" "$mini" "$SCRATCH/missing.img" "$SCRATCH/missing.log"
+expect_failure "$SCRATCH/missing.log" \
+	"initoverlayfs: find image /boot/$image: No such file or directory \(errno=2\)" "missing image"
+
+# 2. The image's superblock is garbage.
+mkdir -p "$SCRATCH/corrupt"
+cp "$SCRATCH/out/initoverlayfs-$K612_VER.img" "$SCRATCH/corrupt/"
+dd if=/dev/urandom of="$SCRATCH/corrupt/initoverlayfs-$K612_VER.img" bs=1 seek=1024 count=128 conv=notrunc status=none
+disk_ext4_make "$SCRATCH/corrupt.img" 64 boot "$uuid" "$SCRATCH/corrupt"
+pair_boot "$K612_KERNEL" "$mini" "$SCRATCH/corrupt.img" "$SCRATCH/corrupt.log"
+expect_failure "$SCRATCH/corrupt.log" \
+	"initoverlayfs: mount image /boot/$image \(erofs\): Invalid argument \(errno=22\)" "corrupt image"
+
+# 3. No disk carries the UUID.
+pair_disk "$SCRATCH/out" "$SCRATCH/other.img" boot "$(cat /proc/sys/kernel/random/uuid)"
+pair_boot "$K612_KERNEL" "$mini" "$SCRATCH/other.img" "$SCRATCH/uuid.log"
+expect_failure "$SCRATCH/uuid.log" \
+	"initoverlayfs: boot filesystem UUID=$uuid not found within 4000 ms; block devices seen: .*vda \(ext4 LABEL=boot" "wrong UUID"
+
+# 4. virtio_blk missing from the mini initramfs: reported, and named again
+# when the disk does not appear.
+mkdir -p "$SCRATCH/unpacked"
+(cd "$SCRATCH/unpacked" && zstd -dc "$mini" | cpio -id --quiet)
+find "$SCRATCH/unpacked" -name 'virtio_blk.ko*' -delete
+(cd "$SCRATCH/unpacked" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | zstd -q -c) >"$SCRATCH/nomod.img"
+pair_disk "$SCRATCH/out" "$SCRATCH/good.img" boot "$uuid"
+pair_boot "$K612_KERNEL" "$SCRATCH/nomod.img" "$SCRATCH/good.img" "$SCRATCH/nomod.log"
+expect_failure "$SCRATCH/nomod.log" \
+	"initoverlayfs: load module /lib/modules/$(re_escape "$K612_VER")/kernel/drivers/block/virtio_blk.ko.xz: No such file or directory" "missing module"
+console_expect "$SCRATCH/nomod.log" "not found within 4000 ms.*; modules that failed to load: virtio_blk" "missing module named in the timeout error"
+echo "PASS: $BOOT_TEST_NAME"

@@ -1,0 +1,68 @@
+# shellcheck shell=bash
+# Helpers for the boot tests of initoverlayfs-install's output: a payload
+# whose /init reports on the world it woke up in, the pair built for a
+# kernel, the ext4 boot disk holding the image, and one QEMU boot.
+#
+#   pair_payload DIR             busybox payload; /init prints PAYLOAD-* lines
+#   pair_build KVER_DIR KVER OUT [builder args...]
+#   pair_boot KERNEL MINI DISK LOG [cmdline words...]
+#
+# Needs $BUILDER (path of initoverlayfs-install) and $SCRATCH.
+
+pair_payload() {
+	local dir=$1
+	mkdir -p "$dir"/{bin,dev,proc,sys,run,tmp,etc,sbin}
+	cp "$(command -v busybox)" "$dir/bin/busybox"
+	local app
+	for app in sh cat grep stat poweroff sleep tr ls head mount; do ln -sf busybox "$dir/bin/$app"; done
+	echo "payload-content-$RANDOM$RANDOM" >"$dir/etc/payload-token"
+	cat >"$dir/init" <<'PAYLOAD'
+#!/bin/sh
+# Booted as a classic initramfs, nothing is mounted yet.
+[ -e /proc/uptime ] || mount -t proc proc /proc
+echo "PAYLOAD-INIT-RAN pid=$$ uptime=$(cat /proc/uptime)"
+echo "PAYLOAD-ROOT-FSTYPE $(stat -f -c %t /)"
+echo "PAYLOAD-LOWER $(grep ' /run/initoverlayfs/lower ' /proc/mounts)"
+echo "PAYLOAD-TOKEN $(cat /etc/payload-token)"
+echo "PAYLOAD-BOOT $(ls /boot | tr '\n' ' ')"
+echo "PAYLOAD-MEM $(grep MemAvailable /proc/meminfo)"
+poweroff -f
+PAYLOAD
+	chmod 755 "$dir/init"
+}
+
+# pair_build MODDIR KVER OUTDIR [builder args...]: runs the builder; its
+# summary is kept in OUTDIR.summary.
+pair_build() {
+	local moddir=$1 kver=$2 out=$3
+	shift 3
+	mkdir -p "$out"
+	"$BUILDER" -f --kver "$kver" --moddir "$moddir" --output-dir "$out" \
+		--set onfailure=poweroff "$@" >"$out.summary" ||
+		{ cat "$out.summary" >&2; boot_fail "initoverlayfs-install $* failed"; }
+	cat "$out.summary" >&2
+}
+
+# pair_disk SRC_DIR IMG LABEL UUID: the boot disk, an ext4 filesystem
+# holding SRC_DIR's files (the image), without the mini initramfs.
+pair_disk() {
+	local src=$1 img=$2 label=$3 uuid=$4
+	local content="$img.content"
+	mkdir -p "$content"
+	find "$src" -maxdepth 1 -name 'initoverlayfs-*' -exec cp {} "$content/" \;
+	disk_ext4_make "$img" 64 "$label" "$uuid" "$content"
+}
+
+pair_boot() {
+	local kernel=$1 mini=$2 disk=$3 log=$4
+	shift 4
+	local rc=0
+	QEMU_TIMEOUT=${QEMU_TIMEOUT:-240} qemu_boot "$kernel" "$mini" "$log" "$@" -- \
+		-drive "file=$disk,format=raw,if=virtio" || rc=$?
+	[[ $rc == 124 ]] && { console_dump "$log"; boot_fail "QEMU timed out"; }
+	console_reject "$log" 'Kernel panic' "no kernel panic"
+	return 0
+}
+
+# re_escape STRING: STRING as a literal inside an extended regex.
+re_escape() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|/]/\\&/g'; }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# 6.12: a directory payload, boot filesystem found by LABEL=, the image
+# mounted file-backed (no loop device), the payload's own /init on the overlay.
+. "$(dirname "$0")/lib/setup.sh"
+pair_payload "$SCRATCH/payload"
+pair_build "$K612_MODDIR" "$K612_VER" "$SCRATCH/out" --rootdir "$SCRATCH/payload" \
+	--bootfs LABEL=iofsboot --bootfstype ext4
+pair_disk "$SCRATCH/out" "$SCRATCH/disk.img" iofsboot "$(cat /proc/sys/kernel/random/uuid)"
+log=$SCRATCH/console.log
+pair_boot "$K612_KERNEL" "$SCRATCH/out/initramfs-$K612_VER.img" "$SCRATCH/disk.img" "$log"
+console_expect "$log" 'initoverlayfs: modules: ([0-9]+) of \1 loaded' "every module loaded"
+console_expect "$log" 'initoverlayfs: device: LABEL=iofsboot is /dev/vda \(ext4\)' "found by label"
+console_expect "$log" "mount: /boot/initoverlayfs-$(re_escape "$K612_VER").img \(erofs, file-backed\) under a volatile tmpfs overlay" "file-backed mount"
+console_expect "$log" 'initoverlayfs: ready in [0-9]+ ms' "summary line"
+console_expect "$log" 'PAYLOAD-INIT-RAN pid=1 ' "payload init ran as PID 1"
+console_expect "$log" 'PAYLOAD-ROOT-FSTYPE 794c7630' "root is overlayfs"
+console_expect "$log" "PAYLOAD-LOWER /run/initoverlayfs/boot/initoverlayfs-$(re_escape "$K612_VER").img /run/initoverlayfs/lower erofs ro" "lower is the image file"
+console_expect "$log" "PAYLOAD-TOKEN $(cat "$SCRATCH/payload/etc/payload-token")" "payload files intact"
+console_expect "$log" "PAYLOAD-BOOT .*initoverlayfs-$(re_escape "$K612_VER").img" "/boot visible"
+console_expect "$log" 'reboot: Power down' "clean poweroff"
+echo "PASS: $BOOT_TEST_NAME"
