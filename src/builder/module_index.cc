@@ -297,29 +297,28 @@ class ClosureBuilder {
   void visit(size_t m) {
     state_[m] = State::kInProgress;
     std::vector<size_t> deps, soft;
-    for (size_t d : index_.modules[m].deps) follow(d, deps, nullptr);
+    for (size_t d : index_.modules[m].deps) follow(d, deps);
     auto sd = index_.softdeps_pre.find(module_name(index_.modules[m].path));
     if (sd != index_.softdeps_pre.end()) {
       for (const std::string& name : sd->second) {
         Resolved r = resolve_name(index_, name);
-        for (size_t p : r.modules) follow(p, deps, &soft);
+        for (size_t p : r.modules) follow(p, soft);
       }
     }
     plan_pos_[m] = out_.plan.size();
-    out_.plan.push_back({index_.modules[m].path, std::move(deps)});
-    out_.soft_deps.push_back(std::move(soft));
+    // A module that is both a hard and a soft dependency is a hard one.
+    std::erase_if(soft, [&](size_t s) { return std::find(deps.begin(), deps.end(), s) != deps.end(); });
+    out_.plan.push_back({index_.modules[m].path, std::move(deps), std::move(soft)});
     state_[m] = State::kPlaced;
   }
 
   // An edge from the module being placed to `d`. An edge to a module that
   // is itself still being placed closes a cycle and is dropped.
-  void follow(size_t d, std::vector<size_t>& deps, std::vector<size_t>* soft) {
+  void follow(size_t d, std::vector<size_t>& edges) {
     if (state_[d] == State::kUnvisited) visit(d);
     if (state_[d] != State::kPlaced) return;
     size_t pos = plan_pos_[d];
-    if (std::find(deps.begin(), deps.end(), pos) != deps.end()) return;
-    deps.push_back(pos);
-    if (soft) soft->push_back(pos);
+    if (std::find(edges.begin(), edges.end(), pos) == edges.end()) edges.push_back(pos);
   }
 
   const ModuleIndex& index_;

@@ -59,13 +59,10 @@ Result<ModuleIndex> parse_module_index(std::string_view modules_dep,
 Result<ModuleIndex> load_module_index(const std::string& moddir);
 
 struct ModuleClosure {
-  // Every module file needed, each after its hard dependencies and its
-  // "pre:" soft dependencies; PlannedModule::deps holds both kinds, so the
-  // concurrent loader also waits for soft dependencies.
+  // Every module file needed, each after its hard dependencies (deps) and
+  // its "pre:" soft dependencies (after: ordering only, another provider
+  // would do).
   std::vector<PlannedModule> plan;
-  // Parallel to `plan`: the entries of plan[i].deps that are soft
-  // dependencies only (ordering wanted, but another provider would do).
-  std::vector<std::vector<size_t>> soft_deps;
   std::vector<std::string> builtin;  // requested names built into the kernel
   std::vector<std::string> missing;  // requested names found nowhere
 };

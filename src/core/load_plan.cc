@@ -47,14 +47,19 @@ Result<std::vector<PlannedModule>> parse_load_plan(std::string_view text) {
       return fail("load plan", str(where(), ": bad module path '", path, "'"));
     if (index.contains(std::string(path)))
       return fail("load plan", str(where(), ": ", path, " listed twice"));
-    PlannedModule m{std::string(path), {}};
+    PlannedModule m{std::string(path), {}, {}};
     if (colon != std::string_view::npos) {
+      bool soft = false;
       for (std::string_view dep : split_words(line.substr(colon + 1))) {
+        if (dep == "pre:" && !soft) {
+          soft = true;
+          continue;
+        }
         auto it = index.find(std::string(dep));
         if (it == index.end())
           return fail("load plan", str(where(), ": dependency ", dep,
                                        " of ", path, " is not listed before it"));
-        m.deps.push_back(it->second);
+        (soft ? m.after : m.deps).push_back(it->second);
       }
     }
     index.emplace(m.path, plan.size());
@@ -65,11 +70,13 @@ Result<std::vector<PlannedModule>> parse_load_plan(std::string_view text) {
 
 std::string format_load_plan(const std::vector<PlannedModule>& plan) {
   std::string out =
-      "# initoverlayfs module load plan: PATH: DEPENDENCIES, dependencies first\n";
+      "# initoverlayfs module load plan: PATH: DEPENDENCIES pre: SOFT DEPENDENCIES\n";
   for (const PlannedModule& m : plan) {
     out += m.path;
     out += ':';
     for (size_t d : m.deps) out += str(' ', plan[d].path);
+    if (!m.after.empty()) out += " pre:";
+    for (size_t d : m.after) out += str(' ', plan[d].path);
     out += '\n';
   }
   return out;

@@ -2,9 +2,13 @@
 // (/etc/initoverlayfs.modules) and the early-boot program follows.
 //
 // Format, like modules.dep (see depmod(8)) but closed and ordered: one module
-// per line, "PATH: DEP DEP ...", PATH relative to /lib/modules/KVER; every
-// dependency is a module listed on an earlier line, so the file is its own
-// topological order. '#' starts a comment line.
+// per line, "PATH: DEP DEP ... pre: SOFTDEP ...", PATH relative to
+// /lib/modules/KVER; every dependency is a module listed on an earlier line,
+// so the file is its own topological order. DEPs are hard dependencies (a
+// module cannot load without them); the modules after "pre:" come from
+// modules.softdep and are ordering only: a module waits for them but still
+// loads if one of them failed (e.g. crc32c-intel refusing a CPU without
+// SSE4.2 while crc32c_generic serves libcrc32c). '#' starts a comment line.
 #pragma once
 
 #include <string>
@@ -17,7 +21,8 @@ namespace iofs {
 
 struct PlannedModule {
   std::string path;
-  std::vector<size_t> deps;  // indices of earlier modules
+  std::vector<size_t> deps;   // hard dependencies: indices of earlier modules
+  std::vector<size_t> after;  // soft ("pre:") dependencies: ordering only
 };
 
 Result<std::vector<PlannedModule>> parse_load_plan(std::string_view text);

@@ -32,11 +32,12 @@ std::vector<ModuleOutcome> load_plan_concurrently(
   const size_t n = plan.size();
   std::vector<ModuleOutcome> out(n);
   std::vector<size_t> waiting_on(n);
-  std::vector<std::vector<size_t>> dependents(n);
+  std::vector<std::vector<size_t>> dependents(n), soft_dependents(n);
   std::vector<bool> dep_failed(n, false);
   for (size_t i = 0; i < n; ++i) {
-    waiting_on[i] = plan[i].deps.size();
+    waiting_on[i] = plan[i].deps.size() + plan[i].after.size();
     for (size_t d : plan[i].deps) dependents[d].push_back(i);
+    for (size_t d : plan[i].after) soft_dependents[d].push_back(i);
   }
 
   std::mutex mu;
@@ -55,14 +56,18 @@ std::vector<ModuleOutcome> load_plan_concurrently(
       todo.pop_back();
       out[m] = r;
       ++finished;
-      for (size_t d : dependents[m]) {
-        if (r.err != 0) dep_failed[d] = true;
-        if (--waiting_on[d] != 0) continue;
+      auto release = [&](size_t d) {
+        if (--waiting_on[d] != 0) return;
         if (dep_failed[d])
           todo.push_back({d, ModuleOutcome{ECANCELED, 0}});
         else
           ready.push_back(d);
+      };
+      for (size_t d : dependents[m]) {
+        if (r.err != 0) dep_failed[d] = true;
+        release(d);
       }
+      for (size_t d : soft_dependents[m]) release(d);
     }
     cv.notify_all();
   };

@@ -19,9 +19,10 @@ struct ModuleOutcome {
 // the scheduling without a kernel.
 using ModuleLoadFn = std::function<int(const PlannedModule&)>;
 
-// Runs load for every module of the plan, each only after all of its
-// dependencies succeeded, independent ones concurrently on up to `workers`
-// threads. A module whose dependency failed is not tried (ECANCELED).
+// Runs load for every module of the plan, each after all of its hard and
+// soft dependencies were tried, independent ones concurrently on up to
+// `workers` threads. A module whose hard dependency failed is not tried
+// (ECANCELED); a failed soft dependency does not stop it.
 std::vector<ModuleOutcome> load_plan_concurrently(
     const std::vector<PlannedModule>& plan, const ModuleLoadFn& load,
     unsigned workers);

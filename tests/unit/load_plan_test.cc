@@ -9,11 +9,20 @@ using namespace iofs;
 TEST(LoadPlan, ParsesInOrderWithDependencies) {
   auto plan = parse_load_plan(read_sample("plan.good"));
   ASSERT_TRUE(plan) << plan.error().message();
-  ASSERT_EQ(plan->size(), 9u);
+  ASSERT_EQ(plan->size(), 10u);
   EXPECT_EQ((*plan)[3].path, "kernel/fs/ext4/ext4.ko.xz");
   EXPECT_EQ((*plan)[3].deps, (std::vector<size_t>{0, 1, 2}));
   EXPECT_TRUE((*plan)[4].deps.empty());  // a line without ':' is fine
   EXPECT_EQ((*plan)[7].deps, (std::vector<size_t>{6}));
+  // After "pre:": soft dependencies, ordering only.
+  EXPECT_EQ((*plan)[9].deps, (std::vector<size_t>{1}));
+  EXPECT_EQ((*plan)[9].after, (std::vector<size_t>{5}));
+}
+
+TEST(LoadPlan, SoftDependencyMustAlsoComeFirst) {
+  auto p = parse_load_plan("kernel/a.ko: pre: kernel/b.ko\nkernel/b.ko:\n");
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.error().detail.find("line 1: dependency kernel/b.ko"), std::string::npos);
 }
 
 TEST(LoadPlan, FormatRoundTrips) {

@@ -48,17 +48,17 @@ void expect_valid_order(const ModuleIndex& index, const ModuleClosure& c) {
   auto reparsed = parse_load_plan(format_load_plan(c.plan));
   ASSERT_TRUE(reparsed) << reparsed.error().message();
   EXPECT_EQ(reparsed->size(), c.plan.size());
-  ASSERT_EQ(c.soft_deps.size(), c.plan.size());
   for (size_t i = 0; i < c.plan.size(); ++i) {
     const auto& m = index.modules[index.by_name.at(module_name(c.plan[i].path))];
     for (size_t d : m.deps)
       EXPECT_LT(position(c.plan, module_name(index.modules[d].path)), i)
           << index.modules[d].path << " must come before " << c.plan[i].path;
-    for (size_t s : c.soft_deps[i]) {
+    for (size_t s : c.plan[i].after) {
       EXPECT_LT(s, i);
-      EXPECT_NE(std::find(c.plan[i].deps.begin(), c.plan[i].deps.end(), s),
-                c.plan[i].deps.end());
+      EXPECT_EQ(std::find(c.plan[i].deps.begin(), c.plan[i].deps.end(), s),
+                c.plan[i].deps.end()) << "a soft dependency is not also a hard one";
     }
+    EXPECT_EQ((*reparsed)[i].after, c.plan[i].after);
   }
 }
 
@@ -100,8 +100,8 @@ TEST(ModuleClosure, BootSetOn612InLoadOrder) {
                    "ext4", "libcrc32c", "erofs", "overlay", "loop"}));
   expect_valid_order(idx, c);
   size_t ext4 = position(c.plan, "ext4");
-  EXPECT_EQ(c.plan[ext4].deps.size(), 5u);  // crc16 mbcache jbd2 + 2 crc32c
-  EXPECT_EQ(c.soft_deps[ext4], (std::vector<size_t>{3, 4}));
+  EXPECT_EQ(c.plan[ext4].deps.size(), 3u);  // crc16 mbcache jbd2
+  EXPECT_EQ(c.plan[ext4].after, (std::vector<size_t>{3, 4}));  // the crc32c providers
   EXPECT_EQ(c.plan[position(c.plan, "virtio_blk")].path, "kernel/drivers/block/virtio_blk.ko.xz");
 }
 
@@ -109,8 +109,8 @@ TEST(ModuleClosure, Libcrc32cPullsInACrc32cProviderFirst) {
   ModuleIndex idx = sample_index("6.12");
   ModuleClosure c = resolve_modules(idx, {"libcrc32c"});
   EXPECT_EQ(names_of(c.plan), (Names{"crc32c_intel", "crc32c_generic", "libcrc32c"}));
-  EXPECT_EQ(c.plan[2].deps, (std::vector<size_t>{0, 1}));
-  EXPECT_EQ(c.soft_deps[2], (std::vector<size_t>{0, 1}));
+  EXPECT_TRUE(c.plan[2].deps.empty());
+  EXPECT_EQ(c.plan[2].after, (std::vector<size_t>{0, 1}));
   expect_valid_order(idx, c);
 
   // On 6.1-cloud crc32c_generic is built in: the soft dependency is met.
@@ -181,8 +181,9 @@ TEST(ModuleClosure, SoftDependencyCyclesAreBroken) {
   // a -> b -> c -> a: the edge back to a is dropped, c goes first.
   EXPECT_EQ(names_of(c.plan), (Names{"d", "c", "b", "a", "e"}));
   EXPECT_EQ(c.plan[1].deps, (std::vector<size_t>{0}));  // c: only d
-  EXPECT_EQ(c.plan[3].deps, (std::vector<size_t>{2}));  // a: b
-  EXPECT_TRUE(c.plan[4].deps.empty());                  // e: not itself
+  EXPECT_TRUE(c.plan[1].after.empty());                 // not a
+  EXPECT_EQ(c.plan[3].after, (std::vector<size_t>{2}));  // a: after b
+  EXPECT_TRUE(c.plan[4].after.empty());                  // e: not itself
   EXPECT_TRUE(parse_load_plan(format_load_plan(c.plan)));
 
   // Starting elsewhere in the cycle starts the order elsewhere.

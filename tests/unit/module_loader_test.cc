@@ -79,7 +79,34 @@ TEST(ModuleLoader, FailureSkipsDependentsOnlyAndIsReported) {
   EXPECT_EQ(outcomes[3].err, ECANCELED);  // ext4 needs it: never tried
   EXPECT_EQ(std::count(tried.begin(), tried.end(), "kernel/fs/ext4/ext4.ko.xz"), 0);
   EXPECT_EQ(outcomes[7].err, 0);  // erofs does not need it
-  EXPECT_EQ(tried.size(), plan.size() - 1);
+  EXPECT_EQ(outcomes[9].err, ECANCELED);  // jbd2-soft needs it too
+  EXPECT_EQ(tried.size(), plan.size() - 2);
+}
+
+TEST(ModuleLoader, FailedSoftDependencyDoesNotCancel) {
+  // libcrc32c wants a crc32c provider first; crc32c-intel refuses a CPU
+  // without SSE4.2 (ENODEV) but crc32c_generic is there: load it anyway.
+  auto plan = parse_load_plan(
+      "kernel/crc32c-intel.ko:\nkernel/crc32c_generic.ko:\n"
+      "kernel/libcrc32c.ko: pre: kernel/crc32c-intel.ko kernel/crc32c_generic.ko\n"
+      "kernel/erofs.ko: kernel/libcrc32c.ko\n");
+  ASSERT_TRUE(plan);
+  std::mutex mu;
+  std::vector<std::string> order;
+  auto outcomes = load_plan_concurrently(
+      *plan,
+      [&](const PlannedModule& m) {
+        std::lock_guard l(mu);
+        order.push_back(m.path);
+        return m.path == "kernel/crc32c-intel.ko" ? ENODEV : 0;
+      },
+      4);
+  EXPECT_EQ(outcomes[0].err, ENODEV);
+  EXPECT_EQ(outcomes[2].err, 0);
+  EXPECT_EQ(outcomes[3].err, 0);
+  // Still after both providers were tried.
+  ASSERT_EQ(order.size(), 4u);
+  EXPECT_EQ(order[2], "kernel/libcrc32c.ko");
 }
 
 TEST(ModuleLoader, EmptyPlan) {
