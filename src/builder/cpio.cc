@@ -17,6 +17,8 @@
 // This file is pure code: it only turns bytes into entries and back.
 #include "builder/cpio.h"
 
+#include <sys/stat.h>
+
 #include <array>
 #include <cstring>
 
@@ -171,6 +173,12 @@ Result<CpioArchive> read_cpio(std::string_view data, size_t offset) {
       return bad(entry_at, "NUL inside name");
     offset += namesize;
     size_t pad = pad4(offset - start);
+    if (name == kTrailer && filesize == 0) {
+      // Be lenient about the final padding: the kernel stops at the end of
+      // input too.
+      archive.end = std::min(offset + pad, data.size());
+      return archive;
+    }
     if (data.size() - offset < pad) return bad(entry_at, "truncated name");
     offset += pad;
 
@@ -179,23 +187,21 @@ Result<CpioArchive> read_cpio(std::string_view data, size_t offset) {
                                "' goes past the end of input"));
     std::string_view body = data.substr(offset, filesize);
     offset += filesize;
-    if (with_checksum) {
+    // Like the kernel and GNU cpio, only regular files carry a checksum.
+    if (with_checksum && (e.mode & S_IFMT) == S_IFREG) {
       uint32_t sum = 0;
       for (unsigned char c : body) sum += c;
       if (sum != check)
         return bad(entry_at, str("checksum mismatch for '", name, "'"));
     }
-
     pad = pad4(offset - start);
-    if (name == kTrailer) {
-      // Be lenient about the final padding: the kernel stops at the end of
-      // input too.
-      archive.end = std::min(offset + pad, data.size());
-      return archive;
-    }
     if (data.size() - offset < pad)
       return bad(entry_at, str("truncated data of '", name, "'"));
     offset += pad;
+    if (name == kTrailer) {
+      archive.end = offset;
+      return archive;
+    }
     e.name = name;
     e.data = body;
     archive.entries.push_back(std::move(e));

@@ -29,6 +29,8 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include <array>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -52,17 +54,27 @@ uint32_t le32(std::string_view s, size_t at) {
   return b(0) | b(1) << 8 | b(2) << 16 | b(3) << 24;
 }
 
+// CRC-32 as gzip and xz use it (ISO 3309, reflected polynomial 0xEDB88320).
+constexpr std::array<uint32_t, 256> kCrc32Table = [] {
+  std::array<uint32_t, 256> t{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = c >> 1 ^ (0xEDB88320u & -(c & 1));
+    t[i] = c;
+  }
+  return t;
+}();
+
 uint32_t crc32(std::string_view s) {
   uint32_t crc = ~0u;
-  for (unsigned char c : s) {
-    crc ^= c;
-    for (int k = 0; k < 8; ++k) crc = crc >> 1 ^ (0xEDB88320u & -(crc & 1));
-  }
+  for (unsigned char c : s) crc = crc >> 8 ^ kCrc32Table[(crc ^ c) & 0xff];
   return ~crc;
 }
 
-std::unexpected<Error> corrupt(std::string_view what, std::string_view problem) {
-  return fail("decompress", str(what, " stream: ", problem));
+// The length functions below report only the problem; the caller adds
+// which stream it is.
+std::unexpected<Error> corrupt(std::string problem) {
+  return fail("decompress", std::move(problem));
 }
 
 // Consecutive zstd frames (and skippable frames) form one stream.
@@ -75,7 +87,7 @@ Result<size_t> zstd_length(std::string_view s) {
       break;
     size_t n = ZSTD_findFrameCompressedSize(s.data() + pos, s.size() - pos);
     if (ZSTD_isError(n))
-      return corrupt("zstd", str("frame at +", pos, ": ", ZSTD_getErrorName(n)));
+      return corrupt(str("frame at +", pos, " truncated or corrupt: ", ZSTD_getErrorName(n)));
     pos += n;
   }
   return pos;
@@ -85,14 +97,14 @@ Result<size_t> zstd_length(std::string_view s) {
 // backward size, the header's stream flags, "YZ". Streams are a multiple of
 // 4 bytes long (tukaani.org/xz/xz-file-format.txt).
 Result<size_t> xz_length(std::string_view s) {
-  if (s.size() < 12) return corrupt("xz", "truncated header");
+  if (s.size() < 12) return corrupt("truncated header");
   std::string_view flags = s.substr(6, 2);
   for (size_t end = 24; end <= s.size(); end += 4) {
     if (s.substr(end - 2, 2) == "YZ" && s.substr(end - 4, 2) == flags &&
         le32(s, end - 12) == crc32(s.substr(end - 8, 6)))
       return end;
   }
-  return corrupt("xz", "no stream footer (truncated?)");
+  return corrupt("no stream footer (truncated?)");
 }
 
 // The lz4 legacy frame: magic, then blocks of <le32 size><data>, each
@@ -111,7 +123,7 @@ Result<size_t> lz4_length(std::string_view s) {
     }
     if (n == 0 || n > kMaxBlock) break;
     if (s.size() - pos - 4 < n)
-      return corrupt("lz4", str("block at +", pos, " truncated"));
+      return corrupt(str("block at +", pos, " truncated"));
     pos += 4 + n;
   }
   return pos;
@@ -163,7 +175,7 @@ Result<size_t> lzop_length(std::string_view s) {
     skip(4 * sums);
     skip(compressed);
   }
-  return corrupt("lzop", "truncated");
+  return corrupt("truncated");
 }
 
 struct Compression {
@@ -231,6 +243,17 @@ Result<std::string> decompress(const Compression& c, std::string_view in,
   }
   consumed = static_cast<size_t>(archive_filter_bytes(a.get(), -1));
   if (out.empty()) return fail("decompress", what + ": no data in stream");
+  // libarchive 3.6 does not check gzip's CRC-32. It joins consecutive gzip
+  // members into one output, so the trailer at hand (CRC-32, length mod
+  // 2^32) covers the last member, which is the whole stream in practice.
+  if (c.name == "gzip" && out.size() <= UINT32_MAX) {
+    if (consumed < 18 || consumed > in.size())
+      return fail("decompress", what + ": truncated");
+    uint32_t crc = le32(in, consumed - 8), size = le32(in, consumed - 4);
+    if (size > out.size() ||
+        crc32(std::string_view(out).substr(out.size() - size)) != crc)
+      return fail("decompress", what + ": CRC-32 mismatch (corrupt data)");
+  }
   return out;
 }
 
@@ -315,14 +338,76 @@ std::string octal(uint32_t v) {
 
 timespec mtime_of(uint32_t mtime) { return {static_cast<time_t>(mtime), 0}; }
 
+std::atomic<bool> g_without_openat2{false};
+
+// What openat2(RESOLVE_IN_ROOT) does, one component at a time, for kernels
+// before 5.6 (RHEL 8) and for valgrind 3.19, which does not know openat2:
+// a symlink's target is spliced into the remaining path, an absolute one
+// restarts at the root, and ".." at the root stays there. Only real
+// directories are entered, so ".." is always the real parent.
+Result<UniqueFd> resolve_in_root_slow(int root, const std::string& path) {
+  struct stat root_st, st;
+  if (::fstat(root, &root_st) != 0) return sys_error("fstat", ".");
+  int raw = ::fcntl(root, F_DUPFD_CLOEXEC, 0);
+  if (raw < 0) return sys_error("fcntl", ".");
+  UniqueFd cur(raw);
+  std::vector<std::string> todo;  // components still to walk, reversed
+  auto push_path = [&](std::string_view p) {
+    std::vector<std::string> comps;
+    while (!p.empty()) {
+      size_t slash = p.find('/');
+      if (slash != 0) comps.emplace_back(p.substr(0, slash));
+      p = slash == std::string_view::npos ? "" : p.substr(slash + 1);
+    }
+    todo.insert(todo.end(), comps.rbegin(), comps.rend());
+  };
+  push_path(path);
+  int links = 0;
+  while (!todo.empty()) {
+    std::string comp = std::move(todo.back());
+    todo.pop_back();
+    if (comp == ".") continue;
+    if (comp == "..") {
+      if (::fstat(cur.get(), &st) != 0) return sys_error("fstat", path);
+      if (st.st_dev == root_st.st_dev && st.st_ino == root_st.st_ino) continue;
+    }
+    raw = ::openat(cur.get(), comp.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (raw < 0) return sys_error("resolve", path);
+    UniqueFd next(raw);
+    if (::fstat(next.get(), &st) != 0) return sys_error("fstat", path);
+    if (S_ISLNK(st.st_mode)) {
+      if (++links > 40) return fail("resolve", path, ELOOP);
+      char target[4096];
+      ssize_t n = ::readlinkat(next.get(), "", target, sizeof target);
+      if (n < 0) return sys_error("readlinkat", path);
+      if (n == sizeof target) return fail("resolve", path, ENAMETOOLONG);
+      if (n > 0 && target[0] == '/') {
+        raw = ::fcntl(root, F_DUPFD_CLOEXEC, 0);
+        if (raw < 0) return sys_error("fcntl", ".");
+        cur.reset(raw);
+      }
+      push_path(std::string_view(target, static_cast<size_t>(n)));
+      continue;
+    }
+    if (!S_ISDIR(st.st_mode)) return fail("resolve", path, ENOTDIR);
+    cur = std::move(next);
+  }
+  return cur;
+}
+
 Result<UniqueFd> Extractor::open_dir(const std::string& path) const {
+  const char* p = path.empty() ? "." : path.c_str();
+  if (g_without_openat2) return resolve_in_root_slow(root_.get(), p);
   open_how how{};
   how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  const char* p = path.empty() ? "." : path.c_str();
   for (int attempt = 0;; ++attempt) {
     long fd = ::syscall(SYS_openat2, root_.get(), p, &how, sizeof how);
     if (fd >= 0) return UniqueFd(static_cast<int>(fd));
+    if (errno == ENOSYS) {
+      g_without_openat2 = true;
+      return resolve_in_root_slow(root_.get(), p);
+    }
     // EAGAIN: a concurrent rename; openat2(2) asks to retry.
     if (errno != EAGAIN || attempt == 8) return sys_error("openat2", p);
   }
@@ -513,10 +598,15 @@ Result<void> Extractor::finish() {
       continue;
     }
     std::vector<std::string> comps = TRY(entry_path(path));
+    // A later entry may have replaced the directory, or a symlink on the
+    // way to it.
     auto parent = open_dir(join(comps, comps.size() - 1));
-    if (!parent) return std::unexpected(parent.error());
+    if (!parent) {
+      int err = parent.error().err;
+      if (err == ENOENT || err == ENOTDIR || err == ELOOP) continue;
+      return std::unexpected(parent.error());
+    }
     struct stat st;
-    // A later entry may have replaced the directory.
     if (::fstatat(parent->get(), comps.back().c_str(), &st,
                   AT_SYMLINK_NOFOLLOW) != 0 ||
         !S_ISDIR(st.st_mode))
@@ -529,6 +619,8 @@ Result<void> Extractor::finish() {
 }
 
 }  // namespace
+
+void extract_without_openat2_for_testing(bool on) { g_without_openat2 = on; }
 
 Result<InitramfsParts> split_initramfs(std::string_view file) {
   InitramfsParts parts;
@@ -561,7 +653,11 @@ Result<InitramfsParts> split_initramfs(std::string_view file) {
     std::string_view rest = file.substr(pos);
     size_t length = 0;
     if (c->length) {
-      length = TRY(c->length(rest));
+      auto found = c->length(rest);
+      if (!found)
+        return fail("decompress", str(c->name, " stream at byte ", pos, ": ",
+                                      found.error().detail));
+      length = *found;
       rest = rest.substr(0, length);
     }
     size_t consumed = 0;

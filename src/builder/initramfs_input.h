@@ -47,9 +47,13 @@ struct ExtractStats {
 // modes, owners, device numbers, symlink targets, hard links and mtimes the
 // way the kernel fills rootfs. Entries are confined to `dir`: names with a
 // ".." component are refused, and symlinks in the tree resolve as if `dir`
-// were "/". Missing parent directories are created (mode 0755). Needs root
-// for owners and device nodes, and Linux >= 5.6 (openat2).
+// were "/" (openat2 RESOLVE_IN_ROOT; before Linux 5.6 the same walk is
+// done in user space). Missing parent directories are created (mode 0755).
+// Needs root for owners and device nodes.
 Result<ExtractStats> extract_cpio(std::string_view archive,
                                   const std::string& dir);
+
+// Tests only: resolve paths in user space as on kernels without openat2.
+void extract_without_openat2_for_testing(bool on);
 
 }  // namespace iofs
