@@ -9,6 +9,7 @@ pkgs=(
   erofs-utils e2fsprogs util-linux busybox-static cpio kmod  # images, tests
   zstd lz4 xz-utils gzip bzip2 lzop              # initramfs compressions
   qemu-system-x86                                # boot tests
+  dracut-core                                    # builder with no input
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -193,7 +193,9 @@ struct Builder {
     std::string out = dir + "/initramfs.img";
     if (program_exists("dracut")) {
       say("running dracut for ", o.kver);
-      TRY(run_program({"dracut", "--force", "--kver", o.kver, out}, {.quiet = !o.verbose}));
+      // --kmoddir so that a kernel unpacked elsewhere (--moddir) works too.
+      TRY(run_program({"dracut", "--force", "--kver", o.kver, "--kmoddir", o.moddir, out},
+                      {.quiet = !o.verbose}));
     } else if (program_exists("mkinitramfs")) {
       say("running mkinitramfs for ", o.kver);
       TRY(run_program({"mkinitramfs", "-o", out, o.kver}, {.quiet = !o.verbose}));

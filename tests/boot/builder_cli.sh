@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The builder's promises that need no VM, on the real 6.12 modules:
+# the same inputs give the same mini initramfs bytes (SOURCE_DATE_EPOCH);
+# existing files are kept without -f; an unknown --drivers module is an
+# error; a full output filesystem fails with a clear error and leaves the
+# old pair untouched and no temporary files behind.
+. "$(dirname "$0")/lib/setup.sh"
+pair_payload "$SCRATCH/payload"
+common=(--kver "$K612_VER" --moddir "$K612_MODDIR" --rootdir "$SCRATCH/payload"
+	--bootfs LABEL=x --bootfstype ext4)
+mini=initramfs-$K612_VER.img
+image=initoverlayfs-$K612_VER.img
+
+# Reproducible.
+mkdir -p "$SCRATCH/a" "$SCRATCH/b"
+SOURCE_DATE_EPOCH=1700000000 "$BUILDER" "${common[@]}" --output-dir "$SCRATCH/a" >/dev/null
+SOURCE_DATE_EPOCH=1700000000 "$BUILDER" "${common[@]}" --output-dir "$SCRATCH/b" >/dev/null
+cmp "$SCRATCH/a/$mini" "$SCRATCH/b/$mini" || boot_fail "mini initramfs not reproducible"
+
+# No -f: refused, nothing changed.
+before=$(sha256sum "$SCRATCH/a/$mini" "$SCRATCH/a/$image")
+if out=$("$BUILDER" "${common[@]}" --output-dir "$SCRATCH/a" 2>&1); then boot_fail "replaced files without -f"; fi
+grep -q "error: refusing to replace $SCRATCH/a/$mini (use -f)" <<<"$out" || boot_fail "unexpected message: $out"
+[[ $before == "$(sha256sum "$SCRATCH/a/$mini" "$SCRATCH/a/$image")" ]] || boot_fail "files changed"
+
+# Unknown driver.
+if out=$("$BUILDER" -f "${common[@]}" --output-dir "$SCRATCH/b" --drivers no_such_driver 2>&1); then
+	boot_fail "accepted an unknown driver"
+fi
+grep -q "error: module no_such_driver: not found in $K612_MODDIR (--drivers)" <<<"$out" || boot_fail "unexpected message: $out"
+
+# Full disk: a 3 MiB tmpfs holds an old pair; the new, larger image cannot fit.
+full=$SCRATCH/full
+mkdir -p "$full"
+mount -t tmpfs -o size=3m iofs-test-full "$full"
+trap 'umount -l "$full" 2>/dev/null || true; _boot_on_exit' EXIT
+echo "old mini" >"$full/$mini"
+echo "old image" >"$full/$image"
+head -c 8M /dev/urandom >"$SCRATCH/payload/etc/big-random"
+if out=$("$BUILDER" -f "${common[@]}" --output-dir "$full" 2>&1); then boot_fail "succeeded on a full disk"; fi
+grep -q "No space left on device" <<<"$out" || boot_fail "no ENOSPC in: $out"
+[[ $(cat "$full/$mini") == "old mini" && $(cat "$full/$image") == "old image" ]] || boot_fail "old pair damaged"
+leftover=$(find "$full" -name '.*' -type f)
+[[ -z $leftover ]] || boot_fail "temporary files left: $leftover"
+umount "$full"
+echo "PASS: $BOOT_TEST_NAME"
