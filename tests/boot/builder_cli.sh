@@ -3,7 +3,8 @@
 # the same inputs give the same mini initramfs bytes (SOURCE_DATE_EPOCH);
 # existing files are kept without -f; an unknown --drivers module is an
 # error; a full output filesystem fails with a clear error and leaves the
-# old pair untouched and no temporary files behind.
+# old pair untouched and no temporary files behind; without --bootfs the
+# boot filesystem is the one holding the output directory; --hostonly.
 . "$(dirname "$0")/lib/setup.sh"
 pair_payload "$SCRATCH/payload"
 common=(--kver "$K612_VER" --moddir "$K612_MODDIR" --rootdir "$SCRATCH/payload"
@@ -43,4 +44,35 @@ grep -q "No space left on device" <<<"$out" || boot_fail "no ENOSPC in: $out"
 leftover=$(find "$full" -name '.*' -type f)
 [[ -z $leftover ]] || boot_fail "temporary files left: $leftover"
 umount "$full"
+
+# No --bootfs: the filesystem holding the output directory, by its UUID
+# (this machine's fstab has no entry for it), its device as the hint, the
+# image's path on it from the mount table. --hostonly: the modules of the
+# devices below that filesystem instead of the generic set.
+bootdisk=$SCRATCH/bootdisk.ext4
+buuid=$(cat /proc/sys/kernel/random/uuid)
+truncate -s 64M "$bootdisk"
+mkfs.ext4 -q -F -U "$buuid" "$bootdisk"
+loopdev=$(losetup -f --show "$bootdisk")
+mnt=$SCRATCH/mnt
+mkdir -p "$mnt"
+mount "$loopdev" "$mnt"
+trap 'umount -l "$mnt" 2>/dev/null || true; losetup -d "$loopdev" 2>/dev/null || true; _boot_on_exit' EXIT
+mkdir -p "$mnt/sub"
+rm -f "$SCRATCH/payload/etc/big-random"
+"$BUILDER" --kver "$K612_VER" --moddir "$K612_MODDIR" --rootdir "$SCRATCH/payload" \
+	--output-dir "$mnt/sub" --hostonly >"$SCRATCH/auto.summary"
+cat "$SCRATCH/auto.summary" >&2
+grep -q "boot filesystem UUID=$buuid, image at /sub/$image on it" "$SCRATCH/auto.summary" ||
+	boot_fail "boot filesystem not derived from the mount"
+zstd -dc "$mnt/sub/$mini" | cpio -i --to-stdout --quiet etc/initoverlayfs.conf >"$SCRATCH/auto.conf"
+grep -qx "bootfs UUID=$buuid" "$SCRATCH/auto.conf" || boot_fail "config lacks bootfs"
+grep -qx "bootfs_hint $loopdev" "$SCRATCH/auto.conf" || boot_fail "config lacks the hint"
+grep -qx "fs sub/$image" "$SCRATCH/auto.conf" || boot_fail "config lacks the image path"
+grep -qx "bootfstype ext4" "$SCRATCH/auto.conf" || boot_fail "config lacks the type"
+# A loop device has no driver module: only the image's and ext4's closure.
+mods=$(sed -n 's/.*(zstd, \([0-9]*\) modules).*/\1/p' "$SCRATCH/auto.summary")
+[[ -n $mods && $mods -lt 20 ]] || boot_fail "--hostonly took $mods modules"
+grep -q ' ext4' "$SCRATCH/auto.summary" && ! grep -q 'usb_storage' "$SCRATCH/auto.summary" ||
+	boot_fail "--hostonly module choice"
 echo "PASS: $BOOT_TEST_NAME"
