@@ -25,6 +25,7 @@
 
 #include "builder/bootfs.h"
 #include "builder/cpio.h"
+#include "builder/device_aliases.h"
 #include "builder/hostonly.h"
 #include "builder/image.h"
 #include "builder/initramfs_input.h"
@@ -225,9 +226,26 @@ struct Builder {
       say("boot filesystem type unknown: adding ext4 and vfat (use --bootfstype)");
       names.insert({"fs-ext4", "fs-vfat", "nls_cp437", "nls_utf8", "nls_ascii"});
     }
-    for (const std::string& d : o.drivers) names.insert(d);
+    // The generic drivers load on demand, when a device that wants them is
+    // there; everything else asked for (filesystems, --drivers, --hostonly)
+    // loads at start.
+    std::set<std::string> on_demand;
+    if (!o.hostonly)
+      for (const std::string& m : generic_storage_drivers()) on_demand.insert(normalize_module_name(m));
+    for (const std::string& d : o.drivers) {
+      names.insert(d);
+      on_demand.erase(normalize_module_name(d));
+    }
     requested.assign(names.begin(), names.end());
     modules = resolve_modules(index, requested);
+    if (auto alias_text = sys::read_file(o.moddir + "/modules.alias", 64 << 20)) {
+      auto aliases = device_aliases(*alias_text, on_demand);
+      for (PlannedModule& m : modules.plan)
+        if (auto it = aliases.find(normalize_module_name(module_name(m.path))); it != aliases.end())
+          m.aliases = it->second;
+    } else {
+      say("no modules.alias in ", o.moddir, ": every module loads at start");
+    }
     for (const std::string& d : o.drivers)
       for (const std::string& m : modules.missing)
         if (m == d) return fail("module", str(d, ": not found in ", o.moddir, " (--drivers)"));

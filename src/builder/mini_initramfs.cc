@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <archive.h>
 #include <zstd.h>
 
 #include <map>
@@ -14,6 +15,35 @@
 #include "core/sys.h"
 
 namespace iofs {
+
+namespace {
+
+bool is_compressed_module(std::string_view path) {
+  return path.ends_with(".ko.xz") || path.ends_with(".ko.zst") || path.ends_with(".ko.gz");
+}
+
+// A compressed module file's contents, with libarchive's decompressors.
+Result<std::string> decompress_module(const std::string& data, const std::string& path) {
+  struct archive* a = archive_read_new();
+  archive_read_support_filter_all(a);
+  archive_read_support_format_raw(a);
+  std::string out;
+  struct archive_entry* entry;
+  int rc = archive_read_open_memory(a, data.data(), data.size());
+  if (rc == ARCHIVE_OK) rc = archive_read_next_header(a, &entry);
+  if (rc == ARCHIVE_OK) {
+    char buf[65536];
+    la_ssize_t n;
+    while ((n = archive_read_data(a, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    if (n < 0) rc = ARCHIVE_FATAL;
+  }
+  std::string why = rc == ARCHIVE_OK ? "" : (archive_error_string(a) ? archive_error_string(a) : "unreadable");
+  archive_read_free(a);
+  if (rc != ARCHIVE_OK) return fail("decompress module", str(path, ": ", why));
+  return out;
+}
+
+}  // namespace
 
 Result<std::string> mini_initramfs_cpio(const MiniInitramfsSpec& spec) {
   // name -> entry; std::map keeps the archive sorted, so parents come
@@ -35,10 +65,17 @@ Result<std::string> mini_initramfs_cpio(const MiniInitramfsSpec& spec) {
   file("init", TRY(sys::read_file(spec.program, 64 << 20)), 0755);
   file("etc/initoverlayfs.conf", spec.config_text, 0644);
   if (!spec.plan.empty()) {
-    file("etc/initoverlayfs.modules", format_load_plan(spec.plan), 0644);
+    std::vector<PlannedModule> stored = spec.plan;
     const std::string base = "lib/modules/" + spec.kver + "/";
-    for (const PlannedModule& m : spec.plan)
-      file(base + m.path, TRY(sys::read_file(spec.moddir + "/" + m.path, 256 << 20)), 0644);
+    for (PlannedModule& m : stored) {
+      std::string data = TRY(sys::read_file(spec.moddir + "/" + m.path, 256 << 20));
+      if (spec.decompress_modules && is_compressed_module(m.path)) {
+        data = TRY(decompress_module(data, spec.moddir + "/" + m.path));
+        m.path.erase(m.path.rfind(".ko") + 3);
+      }
+      file(base + m.path, std::move(data), 0644);
+    }
+    file("etc/initoverlayfs.modules", format_load_plan(stored), 0644);
   }
   std::string out;
   CpioWriter w(out);

@@ -19,6 +19,10 @@ struct MiniInitramfsSpec {
   std::string moddir;             // where the plan's module files are read from
   std::vector<PlannedModule> plan;
   uint32_t mtime = 0;             // every entry's mtime (SOURCE_DATE_EPOCH)
+  // Store .ko.xz/.ko.zst/.ko.gz modules decompressed (the plan names the
+  // .ko): the kernel then decompresses them once, with the whole cpio, with
+  // a faster decompressor than each finit_module's.
+  bool decompress_modules = true;
   std::string compression = "zstd";
 };
 

@@ -1,10 +1,19 @@
 #include "core/load_plan.h"
 
+#include <fnmatch.h>
+
 #include <unordered_map>
 
 #include "core/strings.h"
 
 namespace iofs {
+
+bool matches_device(const PlannedModule& m, std::string_view modalias) {
+  std::string alias(modalias);
+  for (const std::string& pattern : m.aliases)
+    if (::fnmatch(pattern.c_str(), alias.c_str(), 0) == 0) return true;
+  return false;
+}
 
 std::string module_name(std::string_view path) {
   size_t slash = path.rfind('/');
@@ -40,14 +49,25 @@ Result<std::vector<PlannedModule>> parse_load_plan(std::string_view text) {
     ++lineno;
     std::string_view line = trim(raw);
     if (line.empty() || line.starts_with('#')) continue;
+    auto where = [&] { return str("line ", lineno); };
+    if (line.starts_with("alias ") || line.starts_with("alias\t")) {
+      auto words = split_words(line);
+      if (words.size() != 3)
+        return fail("load plan", str(where(), ": expected 'alias PATTERN PATH'"));
+      auto it = index.find(std::string(words[2]));
+      if (it == index.end())
+        return fail("load plan", str(where(), ": alias for ", words[2],
+                                     ", which is not listed before it"));
+      plan[it->second].aliases.emplace_back(words[1]);
+      continue;
+    }
     size_t colon = line.find(':');
     std::string_view path = trim(line.substr(0, colon));
-    auto where = [&] { return str("line ", lineno); };
     if (!valid_module_path(path))
       return fail("load plan", str(where(), ": bad module path '", path, "'"));
     if (index.contains(std::string(path)))
       return fail("load plan", str(where(), ": ", path, " listed twice"));
-    PlannedModule m{std::string(path), {}, {}};
+    PlannedModule m{std::string(path), {}, {}, {}};
     if (colon != std::string_view::npos) {
       bool soft = false;
       for (std::string_view dep : split_words(line.substr(colon + 1))) {
@@ -78,6 +98,7 @@ std::string format_load_plan(const std::vector<PlannedModule>& plan) {
     if (!m.after.empty()) out += " pre:";
     for (size_t d : m.after) out += str(' ', plan[d].path);
     out += '\n';
+    for (const std::string& a : m.aliases) out += str("alias ", a, ' ', m.path, '\n');
   }
   return out;
 }

@@ -9,6 +9,13 @@
 // modules.softdep and are ordering only: a module waits for them but still
 // loads if one of them failed (e.g. crc32c-intel refusing a CPU without
 // SSE4.2 while crc32c_generic serves libcrc32c). '#' starts a comment line.
+//
+// A module followed by lines "alias PATTERN PATH" (PATH listed before) is
+// loaded on demand: only when a device whose modalias matches PATTERN
+// (fnmatch(3), as modules.alias and kmod use them) is present at start or
+// appears later, like udev's coldplug. The other modules that no module of
+// the plan depends on (filesystems, explicitly chosen drivers) are loaded
+// at start. Dependencies load when, and before, a module that needs them.
 #pragma once
 
 #include <string>
@@ -23,7 +30,11 @@ struct PlannedModule {
   std::string path;
   std::vector<size_t> deps;   // hard dependencies: indices of earlier modules
   std::vector<size_t> after;  // soft ("pre:") dependencies: ordering only
+  std::vector<std::string> aliases;  // device modalias patterns; empty: load at start
 };
+
+// Whether a device's modalias matches one of m's patterns.
+bool matches_device(const PlannedModule& m, std::string_view modalias);
 
 Result<std::vector<PlannedModule>> parse_load_plan(std::string_view text);
 std::string format_load_plan(const std::vector<PlannedModule>& plan);

@@ -132,23 +132,24 @@ class DeviceSearch {
   int probes_ = 0;
 };
 
-// One uevent datagram: "ACTION@DEVPATH\0KEY=VALUE\0...". Returns DEVNAME for
-// an add or change of a block device.
-std::optional<std::string> block_devname(std::string_view msg) {
-  std::string_view action, subsystem, devname;
+// One uevent datagram: "ACTION@DEVPATH\0KEY=VALUE\0...".
+struct Uevent {
+  std::string_view action, subsystem, devname, modalias;
+};
+Uevent parse_uevent(std::string_view msg) {
+  Uevent e;
   size_t pos = 0;
   while (pos < msg.size()) {
     size_t end = msg.find('\0', pos);
     if (end == std::string_view::npos) end = msg.size();
     std::string_view field = msg.substr(pos, end - pos);
-    if (field.starts_with("ACTION=")) action = field.substr(7);
-    else if (field.starts_with("SUBSYSTEM=")) subsystem = field.substr(10);
-    else if (field.starts_with("DEVNAME=")) devname = field.substr(8);
+    if (field.starts_with("ACTION=")) e.action = field.substr(7);
+    else if (field.starts_with("SUBSYSTEM=")) e.subsystem = field.substr(10);
+    else if (field.starts_with("DEVNAME=")) e.devname = field.substr(8);
+    else if (field.starts_with("MODALIAS=")) e.modalias = field.substr(9);
     pos = end + 1;
   }
-  if (subsystem != "block" || devname.empty()) return std::nullopt;
-  if (action != "add" && action != "change") return std::nullopt;
-  return std::string(devname);
+  return e;
 }
 
 Result<UniqueFd> open_uevent_socket() {
@@ -169,9 +170,32 @@ Result<UniqueFd> open_uevent_socket() {
 
 }  // namespace
 
+std::vector<std::string> present_modaliases() {
+  // /sys/bus/*/devices/* links every device on a bus once; a device's
+  // modalias file says which drivers it wants (file2alias in the kernel).
+  std::vector<std::string> out;
+  DIR* buses = ::opendir("/sys/bus");
+  if (!buses) return out;
+  while (struct dirent* b = ::readdir(buses)) {
+    if (b->d_name[0] == '.') continue;
+    std::string devices = str("/sys/bus/", b->d_name, "/devices");
+    DIR* dir = ::opendir(devices.c_str());
+    if (!dir) continue;
+    while (struct dirent* d = ::readdir(dir)) {
+      if (d->d_name[0] == '.') continue;
+      auto alias = sys::read_file(str(devices, "/", d->d_name, "/modalias"), 4096);
+      if (alias && !alias->empty()) out.emplace_back(trim(*alias));
+    }
+    ::closedir(dir);
+  }
+  ::closedir(buses);
+  return out;
+}
+
 Result<FoundDevice> wait_for_device(const DeviceSpec& spec,
                                     const std::string& hint,
-                                    std::chrono::milliseconds timeout) {
+                                    std::chrono::milliseconds timeout,
+                                    const ModaliasFn& on_modalias) {
   DeviceSearch search(spec);
   const int64_t deadline = sys::boottime_ns() + timeout.count() * 1000000;
 
@@ -179,6 +203,8 @@ Result<FoundDevice> wait_for_device(const DeviceSpec& spec,
   // missed. Without the socket (no CONFIG_NET) the sysfs scan still runs.
   auto sock = open_uevent_socket();
   if (!sock) log::warning(sock.error().message(), "; only devices present now will be found");
+  if (on_modalias)
+    for (const std::string& alias : present_modaliases()) on_modalias(alias);
 
   if (!hint.empty() && sys::exists(hint))
     if (auto f = search.check(hint)) return *f;
@@ -197,13 +223,18 @@ Result<FoundDevice> wait_for_device(const DeviceSpec& spec,
       if (len < 0) {
         // Overflowed: events were lost, so look at everything again.
         if (errno == ENOBUFS) {
+          if (on_modalias)
+            for (const std::string& alias : present_modaliases()) on_modalias(alias);
           if (auto f = search.scan_sysfs()) return *f;
           continue;
         }
         break;  // EAGAIN: drained
       }
-      if (auto name = block_devname(std::string_view(buf, static_cast<size_t>(len))))
-        if (auto f = search.check("/dev/" + *name)) return *f;
+      Uevent e = parse_uevent(std::string_view(buf, static_cast<size_t>(len)));
+      if (e.action != "add" && e.action != "change") continue;
+      if (on_modalias && !e.modalias.empty() && e.action == "add") on_modalias(e.modalias);
+      if (e.subsystem == "block" && !e.devname.empty())
+        if (auto f = search.check(str("/dev/", e.devname))) return *f;
     }
   }
   return fail("boot filesystem",

@@ -9,7 +9,9 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "core/device_spec.h"
 #include "core/error.h"
@@ -22,8 +24,18 @@ struct FoundDevice {
   int probes = 0;       // devices probed before it was found
 };
 
+// Called with every device modalias: those present when the wait starts
+// (read from /sys/bus/*/devices/*/modalias right after subscribing) and
+// those of devices the kernel announces later. This is how drivers get
+// loaded on demand, udev-style, while the wait goes on.
+using ModaliasFn = std::function<void(std::string_view modalias)>;
+
 Result<FoundDevice> wait_for_device(const DeviceSpec& spec,
                                     const std::string& hint,
-                                    std::chrono::milliseconds timeout);
+                                    std::chrono::milliseconds timeout,
+                                    const ModaliasFn& on_modalias = {});
+
+// The modalias of every device present now.
+std::vector<std::string> present_modaliases();
 
 }  // namespace iofs

@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <thread>
 
 #include "core/cmdline.h"
@@ -40,6 +41,8 @@ struct Boot {
   int64_t start_ns = sys::boottime_ns();
   Config cfg;
   std::string rdinit;
+  std::vector<PlannedModule> plan;
+  std::unique_ptr<ModuleLoader> loader;
   std::string module_failures;  // for the device error, if it comes to that
   int64_t modules_ms = 0, device_ms = 0, mount_ms = 0, switch_ms = 0;
 
@@ -71,58 +74,78 @@ struct Boot {
     return {};
   }
 
-  // Step 3: the builder's module load plan, dependencies first, independent
-  // modules concurrently. A module that fails is reported but not fatal by
-  // itself: its device may still appear (built-in driver), and if it does
-  // not, the device error names the failed modules.
-  Result<void> load_modules() {
-    int64_t t0 = sys::boottime_ns();
+  // Step 3: the builder's module load plan. Modules without device aliases
+  // (filesystems, explicit drivers) start loading now, on worker threads;
+  // storage drivers with aliases are requested while the device wait sees
+  // devices that match them (step 4).
+  Result<void> start_loading_modules() {
     if (cfg.modules.empty() || !sys::exists(cfg.modules)) {
       log::debug("no module load plan at '", cfg.modules, "', loading nothing");
       return {};
     }
     std::string text = TRY(sys::read_file(cfg.modules));
-    auto plan = parse_load_plan(text);
-    if (!plan)
-      return fail("read module load plan", str(cfg.modules, ": ", plan.error().detail));
+    auto parsed = parse_load_plan(text);
+    if (!parsed)
+      return fail("read module load plan", str(cfg.modules, ": ", parsed.error().detail));
+    plan = std::move(*parsed);
+    if (plan.empty()) return {};
     const std::string moddir = "/lib/modules/" + sys::kernel_release();
-    unsigned workers = std::max(2u, std::thread::hardware_concurrency());
-    auto outcomes = load_plan_concurrently(
-        *plan, [&](const PlannedModule& m) { return finit_module_file(moddir, m); },
+    unsigned workers = std::max(1u, std::thread::hardware_concurrency());
+    loader = std::make_unique<ModuleLoader>(
+        plan, [moddir](const PlannedModule& m) { return finit_module_file(moddir, m); },
         workers);
-    int failed = 0;
-    for (size_t i = 0; i < plan->size(); ++i) {
-      const PlannedModule& m = (*plan)[i];
+    loader->request_unconditional();
+    return {};
+  }
+
+  // Waits for every requested module, then reports. A module that fails is
+  // not fatal by itself: its device may still appear (built-in driver), and
+  // if it does not, the device error names the failed modules.
+  void finish_loading_modules() {
+    if (!loader) return;
+    loader->wait_idle();
+    modules_ms = loader->busy_ns() / 1000000;
+    auto outcomes = loader->outcomes();
+    const std::string moddir = "/lib/modules/" + sys::kernel_release();
+    size_t loaded = 0;
+    for (size_t i = 0; i < plan.size(); ++i) {
+      const PlannedModule& m = plan[i];
       const ModuleOutcome& o = outcomes[i];
+      if (o.err < 0) continue;  // never requested: no such device
       if (o.err == 0) {
+        ++loaded;
         log::debug("loaded ", m.path, " in ", o.load_ns / 1000, " us");
         continue;
       }
-      ++failed;
       module_failures += str(module_failures.empty() ? "" : ", ", module_name(m.path));
       if (o.err == ECANCELED)
         log::error("module ", module_name(m.path), " not loaded: a dependency failed");
       else
         log::error(Error{"load module", str(moddir, "/", m.path), o.err}.message());
     }
-    modules_ms = ms_since(t0);
-    log::info("modules: ", plan->size() - failed, " of ", plan->size(), " loaded in ",
-              modules_ms, " ms");
-    return {};
+    log::info("modules: ", loaded, " of ", loader->requested(), " loaded in ", modules_ms,
+              " ms (", plan.size() - loader->requested(), " in the plan not needed here)");
+    loader.reset();  // no threads may outlive this step: fork and exec follow
   }
 
   // Step 4.
   Result<FoundDevice> find_boot_device() {
     int64_t t0 = sys::boottime_ns();
     DeviceSpec spec = TRY(parse_device_spec(cfg.bootfs));
-    auto found = wait_for_device(spec, cfg.bootfs_hint, cfg.timeout);
+    ModaliasFn on_modalias;
+    if (loader)
+      on_modalias = [this](std::string_view alias) {
+        if (loader->request_for_device(alias) > 0) log::debug("device ", alias, " wants a driver");
+      };
+    auto found = wait_for_device(spec, cfg.bootfs_hint, cfg.timeout, on_modalias);
+    device_ms = ms_since(t0);
+    finish_loading_modules();
     if (!found) {
       Error e = found.error();
       if (!module_failures.empty())
         e.detail += str("; modules that failed to load: ", module_failures);
       return std::unexpected(e);
     }
-    device_ms = ms_since(t0);
     log::info("device: ", cfg.bootfs, " is ", found->devnode,
               found->fstype.empty() ? "" : str(" (", found->fstype, ")"), ", found in ",
               device_ms, " ms");
@@ -169,7 +192,7 @@ struct Boot {
     log::info("initoverlayfs ", IOFS_VERSION, " started ", start_ns / 1000000,
               " ms after boot");
     TRY(read_config());
-    TRY(load_modules());
+    TRY(start_loading_modules());
     FoundDevice dev = TRY(find_boot_device());
     TRY(mount_layers(dev));
     TRY(enter_new_root());

@@ -5,11 +5,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
-
 #include "core/unique_fd.h"
 
 #ifndef MODULE_INIT_COMPRESSED_FILE
@@ -26,75 +21,156 @@ int64_t monotonic_ns() {
 }
 }  // namespace
 
-std::vector<ModuleOutcome> load_plan_concurrently(
-    const std::vector<PlannedModule>& plan, const ModuleLoadFn& load,
-    unsigned workers) {
-  const size_t n = plan.size();
-  std::vector<ModuleOutcome> out(n);
-  std::vector<size_t> waiting_on(n);
-  std::vector<std::vector<size_t>> dependents(n), soft_dependents(n);
-  std::vector<bool> dep_failed(n, false);
-  for (size_t i = 0; i < n; ++i) {
-    waiting_on[i] = plan[i].deps.size() + plan[i].after.size();
-    for (size_t d : plan[i].deps) dependents[d].push_back(i);
-    for (size_t d : plan[i].after) soft_dependents[d].push_back(i);
+ModuleLoader::ModuleLoader(const std::vector<PlannedModule>& plan, ModuleLoadFn load,
+                           unsigned workers)
+    : plan_(plan),
+      load_(std::move(load)),
+      state_(plan.size(), State::idle),
+      pending_(plan.size(), 0),
+      hard_failed_(plan.size(), false),
+      hard_dependents_(plan.size()),
+      soft_dependents_(plan.size()),
+      out_(plan.size(), ModuleOutcome{-1, 0}) {
+  for (size_t i = 0; i < plan.size(); ++i) {
+    for (size_t d : plan[i].deps) hard_dependents_[d].push_back(i);
+    for (size_t d : plan[i].after) soft_dependents_[d].push_back(i);
   }
-
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<size_t> ready;
-  size_t finished = 0;
-  for (size_t i = 0; i < n; ++i)
-    if (waiting_on[i] == 0) ready.push_back(i);
-
-  // Records module i as done (under mu) and releases what waited on it;
-  // dependents of a failed module are finished as ECANCELED without a try.
-  auto finish = [&](size_t i, ModuleOutcome result) {
-    std::vector<std::pair<size_t, ModuleOutcome>> todo{{i, result}};
-    while (!todo.empty()) {
-      auto [m, r] = todo.back();
-      todo.pop_back();
-      out[m] = r;
-      ++finished;
-      auto release = [&](size_t d) {
-        if (--waiting_on[d] != 0) return;
-        if (dep_failed[d])
-          todo.push_back({d, ModuleOutcome{ECANCELED, 0}});
-        else
-          ready.push_back(d);
-      };
-      for (size_t d : dependents[m]) {
-        if (r.err != 0) dep_failed[d] = true;
-        release(d);
-      }
-      for (size_t d : soft_dependents[m]) release(d);
-    }
-    cv.notify_all();
-  };
-
-  auto work = [&] {
-    std::unique_lock lock(mu);
-    for (;;) {
-      cv.wait(lock, [&] { return !ready.empty() || finished == n; });
-      if (ready.empty()) return;
-      size_t i = ready.front();
-      ready.pop_front();
-      lock.unlock();
-      int64_t t0 = monotonic_ns();
-      int err = load(plan[i]);
-      int64_t t1 = monotonic_ns();
-      lock.lock();
-      finish(i, ModuleOutcome{err, t1 - t0});
-    }
-  };
-
+  start_ns_ = last_finish_ns_ = monotonic_ns();
   if (workers < 1) workers = 1;
-  if (workers > n) workers = static_cast<unsigned>(n);
-  std::vector<std::thread> threads;
-  for (unsigned w = 1; w < workers; ++w) threads.emplace_back(work);
-  work();
-  for (std::thread& t : threads) t.join();
-  return out;
+  if (workers > plan.size()) workers = static_cast<unsigned>(plan.size());
+  for (unsigned w = 0; w < workers; ++w) threads_.emplace_back([this] { work(); });
+}
+
+ModuleLoader::~ModuleLoader() {
+  wait_idle();
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (std::thread& t : threads_) t.join();
+}
+
+void ModuleLoader::request_locked(size_t i) {
+  if (state_[i] != State::idle) return;
+  state_[i] = State::requesting;
+  ++requested_;
+  // Dependencies first (their indices are smaller: the plan is ordered).
+  auto count = [&](size_t d, bool hard) {
+    request_locked(d);
+    if (state_[d] != State::done)
+      ++pending_[i];
+    else if (hard && out_[d].err != 0)
+      hard_failed_[i] = true;
+  };
+  for (size_t d : plan_[i].deps) count(d, true);
+  for (size_t d : plan_[i].after) count(d, false);
+  state_[i] = State::waiting;
+  if (pending_[i] == 0) {
+    if (hard_failed_[i]) {
+      finish_locked(i, ModuleOutcome{ECANCELED, 0});
+    } else {
+      state_[i] = State::queued;
+      ready_.push_back(i);
+    }
+  }
+}
+
+// Records module i as done and releases what waited on it; dependents of a
+// failed module are finished as ECANCELED without a try.
+void ModuleLoader::finish_locked(size_t i, ModuleOutcome result) {
+  std::vector<std::pair<size_t, ModuleOutcome>> todo{{i, result}};
+  while (!todo.empty()) {
+    auto [m, r] = todo.back();
+    todo.pop_back();
+    out_[m] = r;
+    state_[m] = State::done;
+    last_finish_ns_ = monotonic_ns();
+    ++finished_;
+    auto release = [&](size_t d, bool hard) {
+      if (state_[d] != State::waiting) return;  // not requested (yet)
+      if (hard && r.err != 0) hard_failed_[d] = true;
+      if (--pending_[d] != 0) return;
+      if (hard_failed_[d]) {
+        todo.push_back({d, ModuleOutcome{ECANCELED, 0}});
+      } else {
+        state_[d] = State::queued;
+        ready_.push_back(d);
+      }
+    };
+    for (size_t d : hard_dependents_[m]) release(d, true);
+    for (size_t d : soft_dependents_[m]) release(d, false);
+  }
+  cv_.notify_all();
+}
+
+void ModuleLoader::work() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return !ready_.empty() || stopping_; });
+    if (ready_.empty()) return;
+    size_t i = ready_.front();
+    ready_.pop_front();
+    state_[i] = State::loading;
+    lock.unlock();
+    int64_t t0 = monotonic_ns();
+    int err = load_(plan_[i]);
+    int64_t t1 = monotonic_ns();
+    lock.lock();
+    finish_locked(i, ModuleOutcome{err, t1 - t0});
+  }
+}
+
+void ModuleLoader::request(size_t i) {
+  std::lock_guard lock(mu_);
+  request_locked(i);
+  cv_.notify_all();
+}
+
+void ModuleLoader::request_unconditional() {
+  std::lock_guard lock(mu_);
+  for (size_t i = 0; i < plan_.size(); ++i)
+    if (plan_[i].aliases.empty() && hard_dependents_[i].empty() && soft_dependents_[i].empty())
+      request_locked(i);
+  cv_.notify_all();
+}
+
+size_t ModuleLoader::request_for_device(std::string_view modalias) {
+  std::lock_guard lock(mu_);
+  size_t before = requested_;
+  for (size_t i = 0; i < plan_.size(); ++i)
+    if (state_[i] == State::idle && matches_device(plan_[i], modalias)) request_locked(i);
+  cv_.notify_all();
+  return requested_ - before;
+}
+
+void ModuleLoader::wait_idle() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return finished_ == requested_; });
+}
+
+std::vector<ModuleOutcome> ModuleLoader::outcomes() const {
+  std::lock_guard lock(mu_);
+  return out_;
+}
+
+int64_t ModuleLoader::busy_ns() const {
+  std::lock_guard lock(mu_);
+  return last_finish_ns_ - start_ns_;
+}
+
+size_t ModuleLoader::requested() const {
+  std::lock_guard lock(mu_);
+  return requested_;
+}
+
+std::vector<ModuleOutcome> load_plan_concurrently(const std::vector<PlannedModule>& plan,
+                                                  const ModuleLoadFn& load, unsigned workers) {
+  if (plan.empty()) return {};
+  ModuleLoader loader(plan, load, workers);
+  for (size_t i = 0; i < plan.size(); ++i) loader.request(i);
+  loader.wait_idle();
+  return loader.outcomes();
 }
 
 int finit_module_file(const std::string& moddir, const PlannedModule& m) {
@@ -102,8 +178,7 @@ int finit_module_file(const std::string& moddir, const PlannedModule& m) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return errno;
   int flags = 0;
-  if (m.path.ends_with(".xz") || m.path.ends_with(".zst") ||
-      m.path.ends_with(".gz"))
+  if (m.path.ends_with(".xz") || m.path.ends_with(".zst") || m.path.ends_with(".gz"))
     flags |= MODULE_INIT_COMPRESSED_FILE;
   if (::syscall(SYS_finit_module, fd.get(), "", flags) == 0) return 0;
   return errno == EEXIST ? 0 : errno;

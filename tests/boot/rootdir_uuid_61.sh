@@ -10,6 +10,10 @@ pair_disk "$SCRATCH/out" "$SCRATCH/disk.img" somelabel "$uuid"
 log=$SCRATCH/console.log
 pair_boot "$K61_KERNEL" "$SCRATCH/out/initramfs-$K61_VER.img" "$SCRATCH/disk.img" "$log"
 console_expect "$log" "initoverlayfs: device: UUID=$uuid is /dev/vda \(ext4\)" "found by UUID"
+# virtio_pci is a module here: matched by the PCI devices' modalias, then
+# virtio_blk by the virtio disk it announces.
+console_expect "$log" 'initoverlayfs: modules: ([0-9]+) of \1 loaded' "on-demand modules loaded"
+console_reject "$log" 'usbcore: registered|libata version' "drivers for absent hardware stay unloaded"
 console_expect "$log" "mount: /boot/initoverlayfs-$(re_escape "$K61_VER").img \(erofs, loop device /dev/loop[0-9]+\)" "loop fallback"
 console_expect "$log" 'PAYLOAD-INIT-RAN pid=1 ' "payload init ran"
 console_expect "$log" 'PAYLOAD-ROOT-FSTYPE 794c7630' "root is overlayfs"

@@ -117,3 +117,58 @@ TEST(ModuleLoader, RealLoaderReportsMissingFile) {
   PlannedModule m{"kernel/does/not/exist.ko.xz", {}};
   EXPECT_EQ(finit_module_file("/nonexistent", m), ENOENT);
 }
+
+TEST(ModuleLoader, OnDemandModulesLoadOnlyForMatchingDevices) {
+  auto plan = parse_load_plan(
+      "kernel/scsi_mod.ko:\n"
+      "kernel/ahci.ko: kernel/scsi_mod.ko\n"
+      "alias pci:v*d*sv*sd*bc01sc06i01* kernel/ahci.ko\n"
+      "kernel/virtio_blk.ko:\n"
+      "alias virtio:d00000002v* kernel/virtio_blk.ko\n"
+      "kernel/ext4.ko:\n");
+  ASSERT_TRUE(plan) << plan.error().message();
+  EXPECT_EQ((*plan)[1].aliases, (std::vector<std::string>{"pci:v*d*sv*sd*bc01sc06i01*"}));
+  // The format keeps the aliases.
+  auto again = parse_load_plan(format_load_plan(*plan));
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)[2].aliases, (*plan)[2].aliases);
+
+  std::mutex mu;
+  std::vector<std::string> loaded;
+  ModuleLoader loader(*plan, [&](const PlannedModule& m) {
+    std::lock_guard l(mu);
+    loaded.push_back(m.path);
+    return 0;
+  }, 2);
+  loader.request_unconditional();  // ext4 only: scsi_mod is a library of ahci
+  loader.wait_idle();
+  EXPECT_EQ(loaded, (std::vector<std::string>{"kernel/ext4.ko"}));
+  EXPECT_EQ(loader.request_for_device("virtio:d00000001v00001AF4"), 0u);  // a NIC
+  EXPECT_EQ(loader.request_for_device("virtio:d00000002v00001AF4"), 1u);  // a disk
+  EXPECT_EQ(loader.request_for_device("virtio:d00000002v00001AF4"), 0u);  // once only
+  loader.wait_idle();
+  EXPECT_EQ(loaded.back(), "kernel/virtio_blk.ko");
+  EXPECT_EQ(loader.requested(), 2u);
+  EXPECT_EQ(loader.request_for_device("pci:v00008086d00002922sv00001AF4sd00001100bc01sc06i01"), 2u);
+  loader.wait_idle();
+  EXPECT_EQ(loaded.back(), "kernel/ahci.ko");
+  EXPECT_EQ(loaded[loaded.size() - 2], "kernel/scsi_mod.ko");  // with its library first
+  auto out = loader.outcomes();
+  EXPECT_EQ(out[1].err, 0);
+}
+
+TEST(ModuleLoader, DependencyCancelledWhileRequestingIsCountedOnce) {
+  // a fails; b needs a; c needs b. Requesting c after a failed cancels b at
+  // once, while c is still counting its dependencies.
+  auto plan = parse_load_plan("kernel/a.ko:\nkernel/b.ko: kernel/a.ko\nkernel/c.ko: kernel/b.ko\n");
+  ASSERT_TRUE(plan);
+  ModuleLoader loader(*plan, [](const PlannedModule& m) { return m.path == "kernel/a.ko" ? EIO : 0; }, 2);
+  loader.request(0);
+  loader.wait_idle();
+  loader.request(2);
+  loader.wait_idle();  // would hang (or underflow) if c were released twice
+  auto out = loader.outcomes();
+  EXPECT_EQ(out[0].err, EIO);
+  EXPECT_EQ(out[1].err, ECANCELED);
+  EXPECT_EQ(out[2].err, ECANCELED);
+}
