@@ -6,6 +6,9 @@
 namespace iofs {
 
 static bool is_device_bus(std::string_view pattern) {
+  // The loop driver's /dev/loop-control: the program asks for it by this
+  // name when it needs a loop device.
+  if (pattern == "devname:loop-control") return true;
   size_t colon = pattern.find(':');
   if (colon == std::string_view::npos) return false;
   std::string_view bus = pattern.substr(0, colon);

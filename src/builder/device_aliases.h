@@ -5,7 +5,9 @@
 // device's modalias, e.g. "virtio:d00000002v*" for virtio_blk. Only the
 // patterns of device buses matter for on-demand loading; the others name
 // device nodes, filesystems or crypto algorithms ("block-major-7-*",
-// "fs-ext4", "crypto-crc32c") and are left out.
+// "fs-ext4", "crypto-crc32c") and are left out, except
+// "devname:loop-control": the early-boot program asks for it by that name
+// when the kernel cannot mount the image file without a loop device.
 #pragma once
 
 #include <map>

@@ -125,7 +125,20 @@ struct Boot {
     }
     log::info("modules: ", loaded, " of ", loader->requested(), " loaded in ", modules_ms,
               " ms (", plan.size() - loader->requested(), " in the plan not needed here)");
-    loader.reset();  // no threads may outlive this step: fork and exec follow
+  }
+
+  // The loop driver, for a kernel that cannot mount the image file
+  // directly: asked for by the name its /dev node has in modules.alias.
+  void load_loop_driver() {
+    if (!loader || loader->request_for_device("devname:loop-control") == 0) return;
+    int64_t t0 = sys::boottime_ns();
+    loader->wait_idle();
+    for (size_t i = 0; i < plan.size(); ++i)
+      if (matches_device(plan[i], "devname:loop-control")) {
+        int err = loader->outcomes()[i].err;
+        if (err != 0) log::error(Error{"load module", plan[i].path, err}.message());
+      }
+    log::info("modules: loop driver loaded in ", ms_since(t0), " ms, for the loop-device fallback");
   }
 
   // Step 4.
@@ -159,7 +172,8 @@ struct Boot {
     TRY(mount_boot_filesystem(dev.devnode, type, cfg.bootfs_options));
     std::string shown = "/boot/" + cfg.fs;
     AttachedImage img =
-        TRY(mount_lower_image(paths::kBoot + "/" + cfg.fs, shown, cfg.fstype));
+        TRY(mount_lower_image(paths::kBoot + "/" + cfg.fs, shown, cfg.fstype,
+                              [this] { load_loop_driver(); }));
     bool is_volatile = TRY(mount_overlay_root(cfg.tmpfs_size));
     const std::string boot_in_root = paths::kNewRoot + "/boot";
     TRY(sys::make_dir(boot_in_root));
@@ -175,6 +189,7 @@ struct Boot {
 
   // Step 9.
   Result<void> enter_new_root() {
+    loader.reset();  // no module threads may outlive this: fork and exec follow
     int64_t t0 = sys::boottime_ns();
     OldRootCleanup c = TRY(switch_root(paths::kNewRoot));
     switch_ms = ms_since(t0);

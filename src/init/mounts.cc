@@ -120,7 +120,8 @@ Result<std::pair<std::string, UniqueFd>> attach_loop(const std::string& image) {
 
 Result<AttachedImage> mount_lower_image(const std::string& image,
                                         const std::string& shown_as,
-                                        const std::string& fstype) {
+                                        const std::string& fstype,
+                                        const std::function<void()>& need_loop) {
   struct stat st;
   if (::stat(image.c_str(), &st) != 0) return sys_error("find image", shown_as);
   if (!S_ISREG(st.st_mode)) return fail("find image", str(shown_as, ": not a regular file"));
@@ -133,6 +134,7 @@ Result<AttachedImage> mount_lower_image(const std::string& image,
   if (direct.error().err != ENOTBLK)
     return fail("mount image", str(shown_as, " (", fstype, ")"), direct.error().err);
 
+  if (need_loop && !sys::exists("/dev/loop-control")) need_loop();
   auto attached = attach_loop(image);
   if (!attached)
     return fail(attached.error().op, str(shown_as, ": ", attached.error().detail),

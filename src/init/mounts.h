@@ -1,6 +1,7 @@
 // The mounts the early-boot program makes, in the order it makes them.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "core/config.h"
@@ -36,10 +37,13 @@ struct AttachedImage {
 
 // Mounts the image file read-only at paths::kLower: directly (file-backed
 // EROFS, Linux >= 6.12), or through a loop device when the kernel answers
-// ENOTBLK. Errors name the image as `shown_as` (its path as the user knows it).
+// ENOTBLK; `need_loop` is called first then, to load the loop driver if it
+// is a module. Errors name the image as `shown_as` (its path as the user
+// knows it).
 Result<AttachedImage> mount_lower_image(const std::string& image,
                                         const std::string& shown_as,
-                                        const std::string& fstype);
+                                        const std::string& fstype,
+                                        const std::function<void()>& need_loop = {});
 
 // A tmpfs for the upper and work directories, and the volatile overlay at
 // paths::kNewRoot. Returns whether "volatile" was accepted.

@@ -10,8 +10,9 @@ TEST(DeviceAliases, BusPatternsOnlyOfTheNamedModules) {
   auto a = device_aliases(read_sample("modules/6.12.modules.alias"),
                           {"virtio_blk", "sd_mod", "loop", "usb_storage", "sdhci_acpi", "mmc_block"});
   EXPECT_EQ(a.at("virtio_blk"), (std::vector<std::string>{"virtio:d00000002v*"}));
-  // devname:, char-major-, block-major- name device nodes, not devices.
-  EXPECT_FALSE(a.contains("loop"));
+  // char-major-, block-major- name device nodes, not devices; loop is
+  // wanted by its /dev/loop-control name only.
+  EXPECT_EQ(a.at("loop"), (std::vector<std::string>{"devname:loop-control"}));
   EXPECT_FALSE(a.contains("virtio_scsi"));  // not asked for
   EXPECT_NE(std::find(a.at("sd_mod").begin(), a.at("sd_mod").end(), "scsi:t-0x0e*"), a.at("sd_mod").end());
   EXPECT_EQ(a.at("usb_storage").front(), "usb:v*p*d*dc*dsc*dp*ic08isc06ip50in*");
