@@ -18,6 +18,24 @@ namespace iofs {
 
 namespace {
 
+// The modules every boot loads: those without device aliases that nothing
+// depends on, and all they depend on.
+std::vector<bool> loaded_at_start(const std::vector<PlannedModule>& plan) {
+  std::vector<bool> needed_by_other(plan.size(), false), start(plan.size(), false);
+  for (const PlannedModule& m : plan) {
+    for (size_t d : m.deps) needed_by_other[d] = true;
+    for (size_t d : m.after) needed_by_other[d] = true;
+  }
+  // Dependencies come before their users, so one backwards pass suffices.
+  for (size_t i = plan.size(); i-- > 0;) {
+    if (plan[i].aliases.empty() && !needed_by_other[i]) start[i] = true;
+    if (!start[i]) continue;
+    for (size_t d : plan[i].deps) start[d] = true;
+    for (size_t d : plan[i].after) start[d] = true;
+  }
+  return start;
+}
+
 bool is_compressed_module(std::string_view path) {
   return path.ends_with(".ko.xz") || path.ends_with(".ko.zst") || path.ends_with(".ko.gz");
 }
@@ -66,10 +84,12 @@ Result<std::string> mini_initramfs_cpio(const MiniInitramfsSpec& spec) {
   file("etc/initoverlayfs.conf", spec.config_text, 0644);
   if (!spec.plan.empty()) {
     std::vector<PlannedModule> stored = spec.plan;
+    const std::vector<bool> at_start = loaded_at_start(spec.plan);
     const std::string base = "lib/modules/" + spec.kver + "/";
-    for (PlannedModule& m : stored) {
+    for (size_t i = 0; i < stored.size(); ++i) {
+      PlannedModule& m = stored[i];
       std::string data = TRY(sys::read_file(spec.moddir + "/" + m.path, 256 << 20));
-      if (spec.decompress_modules && is_compressed_module(m.path)) {
+      if (spec.decompress_modules && at_start[i] && is_compressed_module(m.path)) {
         data = TRY(decompress_module(data, spec.moddir + "/" + m.path));
         m.path.erase(m.path.rfind(".ko") + 3);
       }

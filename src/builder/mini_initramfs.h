@@ -19,9 +19,11 @@ struct MiniInitramfsSpec {
   std::string moddir;             // where the plan's module files are read from
   std::vector<PlannedModule> plan;
   uint32_t mtime = 0;             // every entry's mtime (SOURCE_DATE_EPOCH)
-  // Store .ko.xz/.ko.zst/.ko.gz modules decompressed (the plan names the
-  // .ko): the kernel then decompresses them once, with the whole cpio, with
-  // a faster decompressor than each finit_module's.
+  // Store the .ko.xz/.ko.zst/.ko.gz modules that every boot loads
+  // decompressed (the plan names the .ko): the kernel then decompresses
+  // them with the whole cpio, faster than each finit_module would. Modules
+  // loaded on demand stay compressed: most boots never load them, and
+  // unpacking them with the cpio would delay /init for nothing.
   bool decompress_modules = true;
   std::string compression = "zstd";
 };

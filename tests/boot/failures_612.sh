@@ -48,6 +48,6 @@ find "$SCRATCH/unpacked" -name 'virtio_blk.ko*' -delete
 pair_disk "$SCRATCH/out" "$SCRATCH/good.img" boot "$uuid"
 pair_boot "$K612_KERNEL" "$SCRATCH/nomod.img" "$SCRATCH/good.img" "$SCRATCH/nomod.log"
 expect_failure "$SCRATCH/nomod.log" \
-	"initoverlayfs: load module /lib/modules/$(re_escape "$K612_VER")/kernel/drivers/block/virtio_blk.ko: No such file or directory" "missing module"
+	"initoverlayfs: load module /lib/modules/$(re_escape "$K612_VER")/kernel/drivers/block/virtio_blk\.ko(\.xz)?: No such file or directory" "missing module"
 console_expect "$SCRATCH/nomod.log" "not found within 4000 ms.*; modules that failed to load: virtio_blk" "missing module named in the timeout error"
 echo "PASS: $BOOT_TEST_NAME"
