@@ -41,6 +41,7 @@ struct Boot {
   int64_t start_ns = sys::boottime_ns();
   Config cfg;
   std::string rdinit;
+  const std::string moddir = "/lib/modules/" + sys::kernel_release();
   std::vector<PlannedModule> plan;
   std::unique_ptr<ModuleLoader> loader;
   std::string module_failures;  // for the device error, if it comes to that
@@ -74,10 +75,10 @@ struct Boot {
     return {};
   }
 
-  // Step 3: the builder's module load plan. Modules without device aliases
-  // (filesystems, explicit drivers) start loading now, on worker threads;
-  // storage drivers with aliases are requested while the device wait sees
-  // devices that match them (step 4).
+  // Step 3: the builder's module load plan. What every boot needs
+  // (filesystems, explicit drivers) starts loading now, on worker threads;
+  // storage drivers with device aliases are requested while the device wait
+  // sees devices that match them (step 4).
   Result<void> start_loading_modules() {
     if (cfg.modules.empty() || !sys::exists(cfg.modules)) {
       log::debug("no module load plan at '", cfg.modules, "', loading nothing");
@@ -89,10 +90,9 @@ struct Boot {
       return fail("read module load plan", str(cfg.modules, ": ", parsed.error().detail));
     plan = std::move(*parsed);
     if (plan.empty()) return {};
-    const std::string moddir = "/lib/modules/" + sys::kernel_release();
     unsigned workers = std::max(1u, std::thread::hardware_concurrency());
     loader = std::make_unique<ModuleLoader>(
-        plan, [moddir](const PlannedModule& m) { return finit_module_file(moddir, m); },
+        plan, [this](const PlannedModule& m) { return finit_module_file(moddir, m); },
         workers);
     loader->request_unconditional();
     return {};
@@ -106,7 +106,6 @@ struct Boot {
     loader->wait_idle();
     modules_ms = loader->busy_ns() / 1000000;
     auto outcomes = loader->outcomes();
-    const std::string moddir = "/lib/modules/" + sys::kernel_release();
     size_t loaded = 0;
     for (size_t i = 0; i < plan.size(); ++i) {
       const PlannedModule& m = plan[i];
@@ -136,7 +135,7 @@ struct Boot {
     for (size_t i = 0; i < plan.size(); ++i)
       if (matches_device(plan[i], "devname:loop-control")) {
         int err = loader->outcomes()[i].err;
-        if (err != 0) log::error(Error{"load module", plan[i].path, err}.message());
+        if (err != 0) log::error(Error{"load module", str(moddir, "/", plan[i].path), err}.message());
       }
     log::info("modules: loop driver loaded in ", ms_since(t0), " ms, for the loop-device fallback");
   }
