@@ -34,6 +34,7 @@
 #include "builder/options.h"
 #include "builder/spawn.h"
 #include "core/config.h"
+#include "core/device_spec.h"
 #include "core/strings.h"
 #include "core/sys.h"
 
@@ -150,6 +151,15 @@ struct Builder {
   }
 
   Result<void> choose_boot_filesystem() {
+    if (o.placement == "initrd") {
+      bootfs.reason = "none: the image is in the mini initramfs";
+      return {};
+    }
+    if (o.placement == "partition") {
+      bootfs.spec = TRY(parse_device_spec(o.bootfs)).to_string();
+      bootfs.reason = "the image is the partition itself";
+      return {};
+    }
     bootfs = TRY(choose_bootfs(o.output_dir, o.bootfs, o.bootfstype, o.bootfs_path));
     say("boot filesystem ", bootfs.spec, " (", bootfs.reason, "), image directory on it: ", bootfs.dir);
     return {};
@@ -216,10 +226,17 @@ struct Builder {
       for (auto& m : TRY(modules_for_block_device("/sys", major(st.st_dev), minor(st.st_dev))))
         names.insert(m);
       for (const char* m : {"erofs", "overlay", "loop"}) names.insert(m);
+    } else if (o.placement == "initrd") {
+      // No disk: the image is a file in the initramfs, behind a loop device.
+      names.insert({"erofs", "overlay", "loop"});
     } else {
       for (auto& m : generic_storage_drivers()) names.insert(m);
     }
-    if (!bootfs.fstype.empty()) {
+    if (o.placement != "bootfs") {
+      // No boot filesystem to mount, so no driver for one (nor loop for a
+      // partition: the image is a block device already).
+      if (o.placement == "partition") names.erase("loop");
+    } else if (!bootfs.fstype.empty()) {
       names.insert("fs-" + bootfs.fstype);
       if (bootfs.fstype == "vfat") names.insert({"nls_cp437", "nls_utf8", "nls_ascii"});
     } else {
@@ -230,7 +247,7 @@ struct Builder {
     // there; everything else asked for (filesystems, --drivers, --hostonly)
     // loads at start.
     std::set<std::string> on_demand;
-    if (!o.hostonly)
+    if (!o.hostonly && o.placement != "initrd")
       for (const std::string& m : generic_storage_drivers()) on_demand.insert(normalize_module_name(m));
     for (const std::string& d : o.drivers) {
       names.insert(d);
@@ -263,10 +280,11 @@ struct Builder {
 
   std::string config_text() {
     Config cfg;
+    cfg.placement = parse_placement(o.placement).value_or(Placement::bootfs);
     cfg.bootfs = bootfs.spec;
     cfg.bootfs_hint = bootfs.hint;
     cfg.bootfstype = bootfs.fstype;
-    cfg.fs = config_fs();
+    if (o.placement != "partition") cfg.fs = config_fs();
     for (const auto& [k, v] : o.settings) (void)apply_setting(cfg, k, v);
     return format_config(cfg);
   }
@@ -299,6 +317,10 @@ struct Builder {
     spec.moddir = o.moddir;
     spec.plan = modules.plan;
     spec.compression = o.initramfs_compression;
+    if (o.placement == "initrd") {
+      spec.appended_image = image_tmp;
+      spec.appended_name = o.image_name;
+    }
     if (const char* epoch = ::getenv("SOURCE_DATE_EPOCH"))
       spec.mtime = parse_int<uint32_t>(epoch).value_or(0);
     say("making the mini initramfs (", spec.compression, ")");
@@ -306,10 +328,13 @@ struct Builder {
     TRY(write_mini_initramfs(spec, cpio, mini_tmp));
 
     // The image goes first: until the mini initramfs is renamed, the old
-    // one (if any) still boots, with an image of the same name.
-    if (::rename(image_tmp.c_str(), image_final.c_str()) != 0)
-      return sys_error("rename", image_tmp + " to " + image_final);
-    temps.keep(image_tmp);
+    // one (if any) still boots, with an image of the same name. With the
+    // image inside the mini initramfs there is no separate file.
+    if (o.placement != "initrd") {
+      if (::rename(image_tmp.c_str(), image_final.c_str()) != 0)
+        return sys_error("rename", image_tmp + " to " + image_final);
+      temps.keep(image_tmp);
+    }
     if (::rename(mini_tmp.c_str(), mini_final.c_str()) != 0)
       return sys_error("rename", mini_tmp + " to " + mini_final);
     temps.keep(mini_tmp);
@@ -325,13 +350,21 @@ struct Builder {
     for (const PlannedModule& m : modules.plan) names.push_back(module_name(m.path));
     std::printf("initoverlayfs-install: kernel %s\n", o.kver.c_str());
     std::printf("  input           %s\n", input_desc.c_str());
-    std::printf("  image           %s  %s (erofs, %s)\n", image.c_str(),
-                human_size(file_size(image)).c_str(), o.image_compression.c_str());
+    if (o.placement != "initrd")
+      std::printf("  image           %s  %s (erofs, %s)\n", image.c_str(),
+                  human_size(file_size(image)).c_str(), o.image_compression.c_str());
+    else
+      std::printf("  image           inside the mini initramfs, as /%s (erofs, %s)\n",
+                  o.image_name.c_str(), o.image_compression.c_str());
     std::printf("  mini initramfs  %s  %s (%s, %zu modules)\n", mini.c_str(),
                 human_size(file_size(mini)).c_str(), o.initramfs_compression.c_str(),
                 modules.plan.size());
-    std::printf("  boot filesystem %s, image at /%s on it\n", bootfs.spec.c_str(),
-                config_fs().c_str());
+    if (o.placement == "bootfs")
+      std::printf("  boot filesystem %s, image at /%s on it\n", bootfs.spec.c_str(),
+                  config_fs().c_str());
+    else if (o.placement == "partition")
+      std::printf("  partition       %s: copy %s onto it (e.g. dd if=IMAGE of=/dev/disk/by-partlabel/...)\n",
+                  bootfs.spec.c_str(), image.c_str());
     std::printf("  modules         %s\n", names.empty() ? "none" : join(names).c_str());
     if (!modules.builtin.empty())
       std::printf("  built in        %s\n", join(modules.builtin).c_str());

@@ -159,6 +159,19 @@ Result<void> write_mini_initramfs(const MiniInitramfsSpec& spec, const std::stri
     ::unlink(packed.c_str());
     TRY(sys::write_all(fd.get(), TRY(std::move(data)), out));
   }
+  if (!spec.appended_image.empty()) {
+    // The kernel looks for the next archive at a 4-byte boundary, skipping
+    // zeros (init/initramfs.c: unpack_to_rootfs()).
+    off_t end = ::lseek(fd.get(), 0, SEEK_END);
+    if (end < 0) return sys_error("seek", out);
+    TRY(sys::write_all(fd.get(), std::string((4 - end % 4) % 4, '\0'), out));
+    std::string image_cpio;
+    CpioWriter w(image_cpio);
+    w.add(CpioEntry{.name = spec.appended_name, .mode = S_IFREG | 0444, .mtime = spec.mtime,
+                    .data = TRY(sys::read_file(spec.appended_image, size_t{4} << 30))});
+    w.finish();
+    TRY(sys::write_all(fd.get(), image_cpio, out));
+  }
   if (::fsync(fd.get()) != 0) return sys_error("fsync", out);
   return {};
 }

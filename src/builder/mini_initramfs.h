@@ -26,6 +26,11 @@ struct MiniInitramfsSpec {
   // unpacking them with the cpio would delay /init for nothing.
   bool decompress_modules = true;
   std::string compression = "zstd";
+  // --placement initrd: this file goes into an uncompressed cpio appended
+  // after the compressed one, as /appended_name. Uncompressed so the kernel
+  // only copies it (the EROFS image is compressed already).
+  std::string appended_image;
+  std::string appended_name;
 };
 
 // The uncompressed cpio archive (deterministic: sorted, fixed owners,

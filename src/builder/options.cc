@@ -29,6 +29,14 @@ Boot filesystem:
   --bootfs-path DIR         where the output directory is on the boot
                             filesystem (default: derived from the mount table;
                             "/" when --bootfs names another filesystem)
+Placement of the image:
+  --placement bootfs        a file on the boot filesystem (default)
+  --placement partition     a partition of its own, named by --bootfs
+                            (PARTLABEL=... or PARTUUID=...): the image file
+                            written is to be copied onto it; no boot
+                            filesystem driver is needed at boot
+  --placement initrd        inside the mini initramfs, as an uncompressed
+                            cpio appended to it: no disk needed at boot
 Contents:
   --compression ALGO[,LEVEL]
                             image compression: lz4hc (default, level 12),
@@ -99,6 +107,11 @@ Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& arg
     else if (arg == "--bootfstype") o.bootfstype = TRY(value());
     else if (arg == "--bootfs-path") o.bootfs_path = TRY(value());
     else if (arg == "--early-boot-program") o.early_boot_program = TRY(value());
+    else if (arg == "--placement") {
+      o.placement = TRY(value());
+      if (o.placement != "bootfs" && o.placement != "partition" && o.placement != "initrd")
+        return bad("--placement takes bootfs, partition or initrd, not '" + o.placement + "'");
+    }
     else if (arg == "--initramfs-compression") {
       o.initramfs_compression = TRY(value());
       const auto& c = o.initramfs_compression;
@@ -137,6 +150,10 @@ Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& arg
       return bad("unknown option '" + args[i] + "' (see --help)");
     }
   }
+  if (o.placement == "partition" && o.bootfs.empty())
+    return bad("--placement partition needs --bootfs naming the partition (PARTLABEL=...)");
+  if (o.placement != "bootfs" && o.hostonly)
+    return bad("--hostonly looks at the boot filesystem; it goes with --placement bootfs only");
   if (!o.initramfs.empty() && !o.rootdir.empty())
     return bad("--initramfs and --rootdir exclude each other");
   for (const std::string* name : {&o.initramfs_name, &o.image_name})

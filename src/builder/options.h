@@ -27,6 +27,7 @@ struct BuilderOptions {
   std::string bootfs;          // UUID=... etc; default: from the mount table
   std::string bootfstype;
   std::string bootfs_path;     // where output_dir is on the boot fs
+  std::string placement = "bootfs";  // bootfs, partition, initrd
   std::string image_compression = "lz4hc";
   int image_level = 12;        // -1: tool default
   std::string initramfs_compression = "zstd";

@@ -22,6 +22,22 @@ std::string_view to_string(FailureAction a) {
   return "halt";
 }
 
+std::optional<Placement> parse_placement(std::string_view s) {
+  if (s == "bootfs") return Placement::bootfs;
+  if (s == "partition") return Placement::partition;
+  if (s == "initrd") return Placement::initrd;
+  return std::nullopt;
+}
+
+std::string_view to_string(Placement p) {
+  switch (p) {
+    case Placement::bootfs: return "bootfs";
+    case Placement::partition: return "partition";
+    case Placement::initrd: return "initrd";
+  }
+  return "bootfs";
+}
+
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
   int64_t scale = 1000;
   if (s.ends_with("ms")) {
@@ -88,6 +104,12 @@ std::optional<std::string> apply_setting(Config& cfg, std::string_view key,
     cfg.timeout = *d;
     return std::nullopt;
   }
+  if (key == "placement") {
+    auto p = parse_placement(value);
+    if (!p) return bad("expected bootfs, partition or initrd");
+    cfg.placement = *p;
+    return std::nullopt;
+  }
   if (key == "onfailure") {
     auto a = parse_failure_action(value);
     if (!a) return bad("expected shell, reboot, poweroff or halt");
@@ -140,6 +162,7 @@ std::string format_config(const Config& cfg) {
   auto put = [&](std::string_view key, std::string_view value) {
     if (!value.empty()) out += str(key, ' ', value, '\n');
   };
+  if (cfg.placement != Placement::bootfs) put("placement", to_string(cfg.placement));
   put("bootfs", cfg.bootfs);
   put("bootfs_hint", cfg.bootfs_hint);
   put("bootfstype", cfg.bootfstype);

@@ -21,7 +21,16 @@ enum class FailureAction { shell, reboot, poweroff, halt };
 std::optional<FailureAction> parse_failure_action(std::string_view s);
 std::string_view to_string(FailureAction a);
 
+// Where the image is:
+//   bootfs     a file (fs) on the boot filesystem (bootfs), mounted first
+//   partition  the block device bootfs itself (a partition of its own)
+//   initrd     a file (fs) inside the initramfs, appended by the builder
+enum class Placement { bootfs, partition, initrd };
+std::optional<Placement> parse_placement(std::string_view s);
+std::string_view to_string(Placement p);
+
 struct Config {
+  Placement placement = Placement::bootfs;
   std::string bootfs;       // UUID=, LABEL=, PARTUUID=, PARTLABEL= or /dev/...
   std::string bootfs_hint;  // /dev/... tried first
   std::string bootfstype;   // empty: detected by libblkid

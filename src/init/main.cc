@@ -4,9 +4,11 @@
 // of the initial filesystem under a volatile tmpfs overlay, and hands over
 // to that filesystem's own init as if the kernel had started it. It never
 // exits: a failed step ends in the configured failure action.
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <optional>
 #include <cstring>
 #include <memory>
 #include <thread>
@@ -66,10 +68,10 @@ struct Boot {
           log::warning("kernel command line: initoverlayfs.", key, ": ", *w);
     }
     log::set_debug(cfg.debug);
-    if (cfg.bootfs.empty())
+    if (cfg.bootfs.empty() && cfg.placement != Placement::initrd)
       return fail("no boot filesystem configured",
                   str("(set bootfs in ", kConfigPath, " or initoverlayfs.bootfs=)"));
-    if (cfg.fs.empty())
+    if (cfg.fs.empty() && cfg.placement != Placement::partition)
       return fail("no image configured",
                   str("(set fs in ", kConfigPath, " or initoverlayfs.fs=)"));
     return {};
@@ -151,8 +153,8 @@ struct Boot {
       };
     auto found = wait_for_device(spec, cfg.bootfs_hint, cfg.timeout, on_modalias);
     device_ms = ms_since(t0);
-    finish_loading_modules();
     if (!found) {
+      finish_loading_modules();
       Error e = found.error();
       if (!module_failures.empty())
         e.detail += str("; modules that failed to load: ", module_failures);
@@ -164,25 +166,52 @@ struct Boot {
     return found;
   }
 
-  // Steps 5-8: boot filesystem, image, overlay, /boot in the new root.
-  Result<void> mount_layers(const FoundDevice& dev) {
+  // Steps 5-6: the image as the lower layer, from wherever it is placed.
+  // Returns how it is attached and the name to show for it.
+  Result<std::pair<AttachedImage, std::string>> mount_image(const FoundDevice* dev) {
+    auto need_loop = [this] { load_loop_driver(); };
+    switch (cfg.placement) {
+      case Placement::bootfs: {
+        std::string type = cfg.bootfstype.empty() ? dev->fstype : cfg.bootfstype;
+        TRY(mount_boot_filesystem(dev->devnode, type, cfg.bootfs_options));
+        std::string shown = "/boot/" + cfg.fs;
+        return std::pair{TRY(mount_lower_image(paths::kBoot + "/" + cfg.fs, shown, cfg.fstype,
+                                               need_loop)),
+                         shown};
+      }
+      case Placement::partition: {
+        // The device is the image: no boot filesystem, no driver for one.
+        TRY(sys::make_dirs(paths::kLower));
+        auto r = sys::mount(dev->devnode, paths::kLower, cfg.fstype, MS_RDONLY);
+        if (!r)
+          return fail("mount image", str(dev->devnode, " (", cfg.fstype, ")"), r.error().err);
+        return std::pair{AttachedImage{ImageAttach::block_device, {}}, dev->devnode};
+      }
+      case Placement::initrd: {
+        // A file in the initramfs (tmpfs or ramfs): the kernel answers
+        // ENOTBLK to a file-backed mount there, so it goes through a loop
+        // device, which keeps the file alive after the old root is freed.
+        std::string shown = "/" + cfg.fs;
+        return std::pair{TRY(mount_lower_image(shown, "initramfs:" + shown, cfg.fstype, need_loop)),
+                         "initramfs:" + shown};
+      }
+    }
+    return fail("placement", "unknown");
+  }
+
+  // Steps 5-8: image, overlay, /boot in the new root.
+  Result<void> mount_layers(const FoundDevice* dev) {
     int64_t t0 = sys::boottime_ns();
-    std::string type = cfg.bootfstype.empty() ? dev.fstype : cfg.bootfstype;
-    TRY(mount_boot_filesystem(dev.devnode, type, cfg.bootfs_options));
-    std::string shown = "/boot/" + cfg.fs;
-    AttachedImage img =
-        TRY(mount_lower_image(paths::kBoot + "/" + cfg.fs, shown, cfg.fstype,
-                              [this] { load_loop_driver(); }));
+    auto [img, shown] = TRY(mount_image(dev));
     bool is_volatile = TRY(mount_overlay_root(cfg.tmpfs_size));
-    const std::string boot_in_root = paths::kNewRoot + "/boot";
-    TRY(sys::make_dir(boot_in_root));
-    TRY(sys::move_mount(paths::kBoot, boot_in_root));
+    if (cfg.placement == Placement::bootfs) {
+      const std::string boot_in_root = paths::kNewRoot + "/boot";
+      TRY(sys::make_dir(boot_in_root));
+      TRY(sys::move_mount(paths::kBoot, boot_in_root));
+    }
     mount_ms = ms_since(t0);
-    log::info("mount: ", shown, " (", cfg.fstype, ", ",
-              img.how == ImageAttach::loop ? "loop device " + img.loop_device
-                                           : std::string("file-backed"),
-              ") under a ", is_volatile ? "volatile " : "", "tmpfs overlay in ", mount_ms,
-              " ms");
+    log::info("mount: ", shown, " (", cfg.fstype, ", ", img.describe(), ") under a ",
+              is_volatile ? "volatile " : "", "tmpfs overlay in ", mount_ms, " ms");
     return {};
   }
 
@@ -207,8 +236,10 @@ struct Boot {
               " ms after boot");
     TRY(read_config());
     TRY(start_loading_modules());
-    FoundDevice dev = TRY(find_boot_device());
-    TRY(mount_layers(dev));
+    std::optional<FoundDevice> dev;
+    if (cfg.placement != Placement::initrd) dev = TRY(find_boot_device());
+    finish_loading_modules();
+    TRY(mount_layers(dev ? &*dev : nullptr));
     TRY(enter_new_root());
     log::info("ready in ", ms_since(start_ns), " ms (modules ", modules_ms, " ms, device ",
               device_ms, " ms, mount ", mount_ms, " ms, switch ", switch_ms, " ms)");

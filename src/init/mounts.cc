@@ -118,6 +118,15 @@ Result<std::pair<std::string, UniqueFd>> attach_loop(const std::string& image) {
 
 }  // namespace
 
+std::string AttachedImage::describe() const {
+  switch (how) {
+    case ImageAttach::file_backed: return "file-backed";
+    case ImageAttach::loop: return "loop device " + loop_device;
+    case ImageAttach::block_device: return "block device";
+  }
+  return {};
+}
+
 Result<AttachedImage> mount_lower_image(const std::string& image,
                                         const std::string& shown_as,
                                         const std::string& fstype,

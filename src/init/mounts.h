@@ -28,11 +28,13 @@ Result<void> mount_boot_filesystem(const std::string& devnode,
                                    const std::string& fstype,
                                    const std::string& options);
 
-enum class ImageAttach { file_backed, loop };
+enum class ImageAttach { file_backed, loop, block_device };
 
 struct AttachedImage {
   ImageAttach how;
   std::string loop_device;  // set when how == loop
+
+  std::string describe() const;  // "file-backed", "loop device /dev/loop0", ...
 };
 
 // Mounts the image file read-only at paths::kLower: directly (file-backed

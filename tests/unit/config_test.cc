@@ -26,6 +26,7 @@ TEST(Config, EveryKey) {
   std::vector<std::string> w;
   parse_config(read_sample("full.conf"), cfg, w);
   EXPECT_TRUE(w.empty()) << w.front();
+  EXPECT_EQ(cfg.placement, Placement::partition);
   EXPECT_EQ(cfg.bootfs, "LABEL=boot");
   EXPECT_EQ(cfg.bootfs_options, "ro,noatime");
   EXPECT_EQ(cfg.modules, "/etc/initoverlayfs.modules");
@@ -34,6 +35,17 @@ TEST(Config, EveryKey) {
   EXPECT_EQ(cfg.tmpfs_size, "25%");
   EXPECT_EQ(cfg.init, "/usr/lib/systemd/systemd");
   EXPECT_TRUE(cfg.debug);
+}
+
+TEST(Config, Placement) {
+  Config cfg;
+  EXPECT_EQ(cfg.placement, Placement::bootfs);
+  EXPECT_FALSE(apply_setting(cfg, "placement", "initrd"));
+  EXPECT_EQ(cfg.placement, Placement::initrd);
+  auto w = apply_setting(cfg, "placement", "cloud");
+  ASSERT_TRUE(w);
+  EXPECT_NE(w->find("expected bootfs, partition or initrd"), std::string::npos);
+  EXPECT_EQ(cfg.placement, Placement::initrd);
 }
 
 TEST(Config, Defaults) {
