@@ -9,6 +9,7 @@ pkgs=(
   erofs-utils e2fsprogs util-linux fdisk busybox-static cpio kmod  # images, tests
   zstd lz4 xz-utils gzip bzip2 lzop              # initramfs compressions
   qemu-system-x86                                # boot tests
+  squashfs-tools btrfs-progs                     # --lowerfs
   dracut-core                                    # builder with no input
 )
 missing=()

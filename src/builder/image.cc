@@ -1,5 +1,10 @@
 #include "builder/image.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <optional>
+
 #include "builder/spawn.h"
 #include "core/strings.h"
 #include "core/sys.h"
@@ -24,15 +29,42 @@ Result<std::string> check_kernel_reads(const std::string& moddir, const std::str
   for (const std::string& path : candidates) {
     auto text = sys::read_file(path);
     if (!text) continue;
-    if (config_value(*text, "CONFIG_EROFS_FS").empty())
-      return fail("kernel " + kver, str("cannot mount EROFS images (CONFIG_EROFS_FS is not set in ", path, ")"));
-    if (fmt.compression != "none" && config_value(*text, "CONFIG_EROFS_FS_ZIP") != "y")
+    const char* option = fmt.fs == "squashfs" ? "CONFIG_SQUASHFS"
+                         : fmt.fs == "ext4"   ? "CONFIG_EXT4_FS"
+                         : fmt.fs == "btrfs"  ? "CONFIG_BTRFS_FS"
+                                              : "CONFIG_EROFS_FS";
+    if (config_value(*text, option).empty())
+      return fail("kernel " + kver, str("cannot mount ", fmt.fs, " images (", option,
+                                        " is not set in ", path, ")"));
+    if (fmt.fs == "squashfs" && config_value(*text, "CONFIG_SQUASHFS_ZSTD") != "y")
+      return fail("kernel " + kver, str("cannot read zstd squashfs (CONFIG_SQUASHFS_ZSTD is not set in ", path, ")"));
+    if (fmt.fs == "erofs" && fmt.compression != "none" &&
+        config_value(*text, "CONFIG_EROFS_FS_ZIP") != "y")
       return fail("kernel " + kver,
                   str("cannot read compressed EROFS images (CONFIG_EROFS_FS_ZIP is not set in ",
                       path, "); use --compression none"));
     return path;
   }
   return std::string();
+}
+
+namespace {
+
+// Room for a tree in a filesystem that cannot grow: its bytes and inode
+// count, with slack for metadata.
+struct TreeSize {
+  uint64_t bytes = 0;
+  uint64_t inodes = 0;
+};
+TreeSize measure_tree(const std::string& dir) {
+  TreeSize t;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    ++t.inodes;
+    if (it->is_regular_file(ec) && !it->is_symlink(ec)) t.bytes += it->file_size(ec);
+  }
+  return t;
 }
 
 Result<void> make_erofs_image(const std::string& src_dir, const std::string& out,
@@ -47,8 +79,69 @@ Result<void> make_erofs_image(const std::string& src_dir, const std::string& out
   argv.push_back("--preserve-mtime");
   argv.push_back(out);
   argv.push_back(src_dir);
-  auto r = run_program(argv, {.quiet = !verbose});
-  if (!r) return fail("make image", str(out, " from ", src_dir, ": ", r.error().message()));
+  return run_program(argv, {.quiet = !verbose});
+}
+
+// Number after "KEY:" in dumpe2fs -h output.
+std::optional<uint64_t> dumpe2fs_field(std::string_view text, std::string_view key) {
+  for (std::string_view line : split_lines(text))
+    if (line.starts_with(key) && line.substr(key.size()).starts_with(':'))
+      return parse_int<uint64_t>(trim(line.substr(key.size() + 1)));
+  return std::nullopt;
+}
+
+// mkfs.ext4 -d into a generous size, then shrunk to the minimum
+// (resize2fs -M after the e2fsck -f it insists on) and the file cut there.
+Result<void> make_ext4_image(const std::string& src_dir, const std::string& out,
+                             const TreeSize& t, bool verbose) {
+  SpawnIo io{.quiet = !verbose};
+  TRY(run_program({"mkfs.ext4", "-q", "-F", "-O", "^has_journal", "-N",
+                   std::to_string(t.inodes + 1024), "-d", src_dir, out}, io));
+  // Both print their version on stderr even when all is well; their exit
+  // status carries the verdict.
+  SpawnIo hushed{.quiet = !verbose, .quiet_stderr = !verbose};
+  TRY(run_program({"e2fsck", "-f", "-y", out}, hushed));
+  TRY(run_program({"resize2fs", "-M", out}, hushed));
+  const std::string info = out + ".dumpe2fs";
+  auto dumped = run_program({"dumpe2fs", "-h", out}, {.stdout_path = info});
+  auto text = sys::read_file(info);
+  ::unlink(info.c_str());
+  TRY(std::move(dumped));
+  const std::string dump = TRY(std::move(text));
+  auto blocks = dumpe2fs_field(dump, "Block count");
+  auto block_size = dumpe2fs_field(dump, "Block size");
+  if (!blocks || !block_size) return fail("read", "dumpe2fs -h " + out + ": no block count");
+  if (::truncate(out.c_str(), static_cast<off_t>(*blocks * *block_size)) != 0)
+    return sys_error("truncate", out);
+  return {};
+}
+
+Result<void> make_sized_image(const std::string& src_dir, const std::string& out,
+                              const std::string& fs, bool verbose) {
+  TreeSize t = measure_tree(src_dir);
+  // Blocks are 4 KiB; count each inode's partial block, then add a fifth
+  // and 64 MiB for metadata (btrfs shrinks it away afterwards).
+  uint64_t size = (t.bytes + t.inodes * 4096) * 6 / 5 + (uint64_t{64} << 20);
+  if (::truncate(out.c_str(), static_cast<off_t>(size)) != 0) return sys_error("truncate", out);
+  if (fs == "ext4") return make_ext4_image(src_dir, out, t, verbose);
+  return run_program({"mkfs.btrfs", "-q", "-f", "--rootdir", src_dir, "--shrink", out},
+                     {.quiet = !verbose});
+}
+
+}  // namespace
+
+Result<void> make_image(const std::string& src_dir, const std::string& out,
+                        const ImageFormat& fmt, bool verbose) {
+  Result<void> r;
+  if (fmt.fs == "erofs")
+    r = make_erofs_image(src_dir, out, fmt, verbose);
+  else if (fmt.fs == "squashfs")
+    r = run_program({"mksquashfs", src_dir, out, "-noappend", "-comp", "zstd",
+                     "-Xcompression-level", "19", "-no-progress", "-quiet"},
+                    {.quiet = !verbose});
+  else
+    r = make_sized_image(src_dir, out, fmt.fs, verbose);
+  if (!r) return fail("make image", str(out, " (", fmt.fs, ") from ", src_dir, ": ", r.error().message()));
   return {};
 }
 

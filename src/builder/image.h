@@ -1,4 +1,5 @@
-// Making the EROFS image with mkfs.erofs.
+// Making the image: EROFS with mkfs.erofs (the default), or squashfs, ext4
+// or btrfs with their own well-kept tools.
 #pragma once
 
 #include <string>
@@ -8,7 +9,8 @@
 namespace iofs {
 
 struct ImageFormat {
-  std::string compression = "lz4hc";  // lz4hc, lz4 or none
+  std::string fs = "erofs";           // erofs, squashfs, ext4, btrfs
+  std::string compression = "lz4hc";  // erofs: lz4hc, lz4 or none
   int level = 12;                     // lz4hc level, -1: mkfs.erofs default
 };
 
@@ -18,8 +20,14 @@ struct ImageFormat {
 Result<std::string> check_kernel_reads(const std::string& moddir, const std::string& kver,
                                        const ImageFormat& fmt);
 
-// mkfs.erofs SRC into OUT, keeping per-file mtimes, owners and modes.
-Result<void> make_erofs_image(const std::string& src_dir, const std::string& out,
-                              const ImageFormat& fmt, bool verbose);
+// Makes the image OUT (an existing, empty file) from SRC, keeping modes,
+// owners, device nodes, links, xattrs and per-file mtimes:
+//   erofs     mkfs.erofs -zALGO,LEVEL --preserve-mtime
+//   squashfs  mksquashfs -comp zstd (both target kernels read zstd squashfs)
+//   ext4      mkfs.ext4 -d, without a journal (nothing to replay, ever)
+//   btrfs     mkfs.btrfs --rootdir --shrink (btrfs-progs 6.2 writes no
+//             compressed extents at mkfs time)
+Result<void> make_image(const std::string& src_dir, const std::string& out,
+                        const ImageFormat& fmt, bool verbose);
 
 }  // namespace iofs

@@ -253,6 +253,13 @@ struct Builder {
       names.insert(d);
       on_demand.erase(normalize_module_name(d));
     }
+    if (o.lowerfs != "erofs") {
+      // The image's own filesystem instead of EROFS; it is mounted through
+      // a loop device, which the on-demand rule loads when needed.
+      names.erase("erofs");
+      on_demand.erase("erofs");
+      names.insert("fs-" + o.lowerfs);
+    }
     requested.assign(names.begin(), names.end());
     modules = resolve_modules(index, requested);
     if (auto alias_text = sys::read_file(o.moddir + "/modules.alias", 64 << 20)) {
@@ -285,12 +292,13 @@ struct Builder {
     cfg.bootfs_hint = bootfs.hint;
     cfg.bootfstype = bootfs.fstype;
     if (o.placement != "partition") cfg.fs = config_fs();
+    cfg.fstype = o.lowerfs;
     for (const auto& [k, v] : o.settings) (void)apply_setting(cfg, k, v);
     return format_config(cfg);
   }
 
   Result<void> build_and_commit() {
-    ImageFormat fmt{o.image_compression, o.image_level};
+    ImageFormat fmt{o.lowerfs, o.image_compression, o.image_level};
     std::string config_used = TRY(check_kernel_reads(o.moddir, o.kver, fmt));
     say(config_used.empty() ? "no kernel config found; not checking that it reads the image"
                             : "kernel config " + config_used + " reads " + fmt.compression + " EROFS");
@@ -302,8 +310,8 @@ struct Builder {
     std::string mini_tmp = TRY(make_temp_path(o.output_dir, o.initramfs_name));
     temps.add(mini_tmp);
 
-    say("making the image with mkfs.erofs (", fmt.compression, ")");
-    TRY(make_erofs_image(tree, image_tmp, fmt, o.verbose));
+    say("making the ", fmt.fs, " image");
+    TRY(make_image(tree, image_tmp, fmt, o.verbose));
     {
       UniqueFd fd = TRY(sys::open(image_tmp, O_RDONLY));
       if (::fsync(fd.get()) != 0) return sys_error("fsync", image_tmp);
@@ -351,11 +359,11 @@ struct Builder {
     std::printf("initoverlayfs-install: kernel %s\n", o.kver.c_str());
     std::printf("  input           %s\n", input_desc.c_str());
     if (o.placement != "initrd")
-      std::printf("  image           %s  %s (erofs, %s)\n", image.c_str(),
-                  human_size(file_size(image)).c_str(), o.image_compression.c_str());
+      std::printf("  image           %s  %s (%s)\n", image.c_str(),
+                  human_size(file_size(image)).c_str(), image_kind().c_str());
     else
-      std::printf("  image           inside the mini initramfs, as /%s (erofs, %s)\n",
-                  o.image_name.c_str(), o.image_compression.c_str());
+      std::printf("  image           inside the mini initramfs, as /%s (%s)\n",
+                  o.image_name.c_str(), image_kind().c_str());
     std::printf("  mini initramfs  %s  %s (%s, %zu modules)\n", mini.c_str(),
                 human_size(file_size(mini)).c_str(), o.initramfs_compression.c_str(),
                 modules.plan.size());
@@ -369,6 +377,12 @@ struct Builder {
     if (!modules.builtin.empty())
       std::printf("  built in        %s\n", join(modules.builtin).c_str());
     std::printf("  took            %.1f s\n", seconds);
+  }
+
+  std::string image_kind() const {
+    if (o.lowerfs == "erofs") return "erofs, " + o.image_compression;
+    if (o.lowerfs == "squashfs") return "squashfs, zstd";
+    return o.lowerfs;
   }
 
   std::string config_fs() {

@@ -38,6 +38,8 @@ Placement of the image:
   --placement initrd        inside the mini initramfs, as an uncompressed
                             cpio appended to it: no disk needed at boot
 Contents:
+  --lowerfs FS              the image's filesystem: erofs (default),
+                            squashfs (zstd), ext4 (no journal) or btrfs
   --compression ALGO[,LEVEL]
                             image compression: lz4hc (default, level 12),
                             lz4 or none
@@ -107,6 +109,12 @@ Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& arg
     else if (arg == "--bootfstype") o.bootfstype = TRY(value());
     else if (arg == "--bootfs-path") o.bootfs_path = TRY(value());
     else if (arg == "--early-boot-program") o.early_boot_program = TRY(value());
+    else if (arg == "--lowerfs") {
+      o.lowerfs = TRY(value());
+      if (o.lowerfs != "erofs" && o.lowerfs != "squashfs" && o.lowerfs != "ext4" &&
+          o.lowerfs != "btrfs")
+        return bad("--lowerfs takes erofs, squashfs, ext4 or btrfs, not '" + o.lowerfs + "'");
+    }
     else if (arg == "--placement") {
       o.placement = TRY(value());
       if (o.placement != "bootfs" && o.placement != "partition" && o.placement != "initrd")

@@ -28,6 +28,7 @@ struct BuilderOptions {
   std::string bootfstype;
   std::string bootfs_path;     // where output_dir is on the boot fs
   std::string placement = "bootfs";  // bootfs, partition, initrd
+  std::string lowerfs = "erofs";  // erofs, squashfs, ext4, btrfs
   std::string image_compression = "lz4hc";
   int image_level = 12;        // -1: tool default
   std::string initramfs_compression = "zstd";

@@ -24,6 +24,7 @@ Result<void> run_program(const std::vector<std::string>& argv, const SpawnIo& io
                                      O_WRONLY | O_CREAT | O_TRUNC, 0600);
   else if (io.quiet)
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  if (io.quiet_stderr) posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
   pid_t pid;
   int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);

@@ -13,6 +13,7 @@ struct SpawnIo {
   std::string stdin_path;   // empty: inherit
   std::string stdout_path;  // empty: inherit; created/truncated otherwise
   bool quiet = false;       // stdout to /dev/null (when stdout_path empty)
+  bool quiet_stderr = false;  // stderr to /dev/null (tools that chat there)
 };
 
 // Runs argv[0] (searched in PATH) and waits; an Error unless it exits 0.

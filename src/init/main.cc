@@ -182,7 +182,8 @@ struct Boot {
       case Placement::partition: {
         // The device is the image: no boot filesystem, no driver for one.
         TRY(sys::make_dirs(paths::kLower));
-        auto r = sys::mount(dev->devnode, paths::kLower, cfg.fstype, MS_RDONLY);
+        auto r = sys::mount(dev->devnode, paths::kLower, cfg.fstype, MS_RDONLY,
+                            lower_mount_data(cfg.fstype));
         if (!r)
           return fail("mount image", str(dev->devnode, " (", cfg.fstype, ")"), r.error().err);
         return std::pair{AttachedImage{ImageAttach::block_device, {}}, dev->devnode};

@@ -118,6 +118,12 @@ Result<std::pair<std::string, UniqueFd>> attach_loop(const std::string& image) {
 
 }  // namespace
 
+std::string lower_mount_data(const std::string& fstype) {
+  if (fstype == "ext4") return "noload";
+  if (fstype == "btrfs") return "rescue=nologreplay";
+  return {};
+}
+
 std::string AttachedImage::describe() const {
   switch (how) {
     case ImageAttach::file_backed: return "file-backed";
@@ -136,7 +142,8 @@ Result<AttachedImage> mount_lower_image(const std::string& image,
   if (!S_ISREG(st.st_mode)) return fail("find image", str(shown_as, ": not a regular file"));
   TRY(sys::make_dirs(paths::kLower));
 
-  auto direct = sys::mount(image, paths::kLower, fstype, MS_RDONLY);
+  const std::string data = lower_mount_data(fstype);
+  auto direct = sys::mount(image, paths::kLower, fstype, MS_RDONLY, data);
   if (direct) return AttachedImage{ImageAttach::file_backed, {}};
   // ENOTBLK: this kernel cannot mount a file directly (EROFS before 6.12,
   // or the image lives on tmpfs); util-linux's mount falls back the same way.
@@ -149,7 +156,7 @@ Result<AttachedImage> mount_lower_image(const std::string& image,
     return fail(attached.error().op, str(shown_as, ": ", attached.error().detail),
                 attached.error().err);
   auto& [dev, loop] = *attached;
-  auto mounted = sys::mount(dev, paths::kLower, fstype, MS_RDONLY);
+  auto mounted = sys::mount(dev, paths::kLower, fstype, MS_RDONLY, data);
   // Closing `loop` after the mount leaves the mount as the only user, so
   // autoclear detaches the device once the mount is gone (or right away
   // when the mount failed).

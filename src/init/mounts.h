@@ -51,6 +51,11 @@ Result<AttachedImage> mount_lower_image(const std::string& image,
 // paths::kNewRoot. Returns whether "volatile" was accepted.
 Result<bool> mount_overlay_root(const std::string& tmpfs_size);
 
+// Mount data for a read-only lower layer of this type: writable
+// filesystems must not replay a journal or log into the image ("noload"
+// for ext4, "rescue=nologreplay" for btrfs).
+std::string lower_mount_data(const std::string& fstype);
+
 // Mount options as mount(8) takes them, split into flags and data.
 struct MountOptions {
   unsigned long flags = 0;

@@ -16,6 +16,13 @@ TEST(MountOptions, FlagsAndData) {
   EXPECT_EQ(parse_mount_options("").flags, 0u);
 }
 
+TEST(MountOptions, LowerLayersNeverReplay) {
+  EXPECT_EQ(lower_mount_data("ext4"), "noload");
+  EXPECT_EQ(lower_mount_data("btrfs"), "rescue=nologreplay");
+  EXPECT_EQ(lower_mount_data("erofs"), "");
+  EXPECT_EQ(lower_mount_data("squashfs"), "");
+}
+
 TEST(InitCandidates, KernelOrder) {
   EXPECT_EQ(init_candidates("", ""),
             (std::vector<std::string>{"/init", "/sbin/init", "/etc/init", "/bin/init", "/bin/sh"}));

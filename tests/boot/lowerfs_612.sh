@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# --lowerfs squashfs, ext4 and btrfs on 6.12: each image made by its own
+# tool, mounted read-only through a loop device (none of them mounts a
+# file directly) without journal or log replay, the payload run from it.
+. "$(dirname "$0")/lib/setup.sh"
+command -v mksquashfs >/dev/null && command -v mkfs.btrfs >/dev/null ||
+	boot_fail "mksquashfs or mkfs.btrfs missing (scripts/install-deps.sh installs them)"
+pair_payload "$SCRATCH/payload"
+for fs in squashfs ext4 btrfs; do
+	uuid=$(cat /proc/sys/kernel/random/uuid)
+	pair_build "$K612_MODDIR" "$K612_VER" "$SCRATCH/$fs" --rootdir "$SCRATCH/payload" \
+		--bootfs "UUID=$uuid" --bootfstype ext4 --lowerfs "$fs"
+	[[ $(blkid -o value -s TYPE "$SCRATCH/$fs/initoverlayfs-$K612_VER.img") == "$fs" ]] ||
+		boot_fail "$fs: the image is not $fs"
+	pair_disk "$SCRATCH/$fs" "$SCRATCH/$fs.disk" boot "$uuid"
+	log=$SCRATCH/$fs.log
+	pair_boot "$K612_KERNEL" "$SCRATCH/$fs/initramfs-$K612_VER.img" "$SCRATCH/$fs.disk" "$log"
+	console_expect "$log" "initoverlayfs: mount: /boot/initoverlayfs-$(re_escape "$K612_VER").img \($fs, loop device /dev/loop[0-9]+\)" "$fs through a loop device"
+	console_expect "$log" 'PAYLOAD-INIT-RAN pid=1 ' "$fs: payload init ran"
+	console_expect "$log" "PAYLOAD-LOWER /dev/loop[0-9]+ /run/initoverlayfs/lower $fs ro" "$fs: lower layer"
+	console_expect "$log" "PAYLOAD-TOKEN $(cat "$SCRATCH/payload/etc/payload-token")" "$fs: payload files intact"
+	console_reject "$log" 'erofs' "$fs: no EROFS involved"
+done
+echo "PASS: $BOOT_TEST_NAME"
