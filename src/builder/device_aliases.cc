@@ -16,7 +16,8 @@ static bool is_device_bus(std::string_view pattern) {
   static constexpr std::string_view kBuses[] = {
       "pci", "virtio", "usb", "scsi", "acpi", "platform", "of", "mmc", "sdio", "pnp",
       "hid", "serio", "i2c", "spi", "vmbus", "xen", "ccw", "mdio", "amba", "ssb", "bcma",
-      "nvme", "ieee1394", "mhi", "cxl", "auxiliary", "fsl-mc", "ishtp"};
+      "nvme", "ieee1394", "mhi", "cxl", "auxiliary", "fsl-mc", "ishtp",
+      "nd"};  // nvdimm namespaces: nd:t4*/nd:t5* want nd_pmem
   for (std::string_view b : kBuses)
     if (bus == b) return true;
   return false;

@@ -77,6 +77,7 @@ Result<void> make_erofs_image(const std::string& src_dir, const std::string& out
   // Per-file mtimes as in the input (by default mkfs.erofs may fold them
   // into the build time to keep inodes compact).
   argv.push_back("--preserve-mtime");
+  if (!fmt.uuid.empty()) argv.push_back("-U" + fmt.uuid);
   argv.push_back(out);
   argv.push_back(src_dir);
   return run_program(argv, {.quiet = !verbose});

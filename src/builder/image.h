@@ -12,6 +12,7 @@ struct ImageFormat {
   std::string fs = "erofs";           // erofs, squashfs, ext4, btrfs
   std::string compression = "lz4hc";  // erofs: lz4hc, lz4 or none
   int level = 12;                     // lz4hc level, -1: mkfs.erofs default
+  std::string uuid;                   // erofs: filesystem UUID to set (-U)
 };
 
 // Refuses a format the target kernel cannot mount, when its config is

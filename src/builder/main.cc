@@ -116,6 +116,7 @@ struct Builder {
   uint64_t input_bytes = 0;
   size_t files_in_image = 0;
   BootfsChoice bootfs;
+  std::string image_uuid;  // pmem placements
   ModuleClosure modules;
   std::vector<std::string> requested;
 
@@ -158,6 +159,15 @@ struct Builder {
     if (o.placement == "partition") {
       bootfs.spec = TRY(parse_device_spec(o.bootfs)).to_string();
       bootfs.reason = "the image is the partition itself";
+      return {};
+    }
+    if (o.placement == "pmem" || o.placement == "virtio-pmem") {
+      // The pmem device is found by the image's own UUID: libblkid reads
+      // the EROFS superblock, so what is mounted is checked to be this image.
+      std::string uuid = std::string(trim(TRY(sys::read_file("/proc/sys/kernel/random/uuid"))));
+      image_uuid = uuid;
+      bootfs.spec = "UUID=" + uuid;
+      bootfs.reason = "the UUID given to the image, read from its superblock at boot";
       return {};
     }
     bootfs = TRY(choose_bootfs(o.output_dir, o.bootfs, o.bootfstype, o.bootfs_path));
@@ -229,6 +239,11 @@ struct Builder {
     } else if (o.placement == "initrd") {
       // No disk: the image is a file in the initramfs, behind a loop device.
       names.insert({"erofs", "overlay", "loop"});
+    } else if (o.placement == "pmem" || o.placement == "virtio-pmem") {
+      // The nvdimm drivers, on demand like storage drivers: nd_e820 for the
+      // memmap= region (platform:e820_pmem), virtio_pmem for the virtio
+      // device, nd_pmem for the namespace either one announces (nd:t4/t5).
+      names.insert({"erofs", "overlay", "nd_e820", "virtio_pmem", "nd_pmem"});
     } else {
       for (auto& m : generic_storage_drivers()) names.insert(m);
     }
@@ -249,6 +264,8 @@ struct Builder {
     std::set<std::string> on_demand;
     if (!o.hostonly && o.placement != "initrd")
       for (const std::string& m : generic_storage_drivers()) on_demand.insert(normalize_module_name(m));
+    if (o.placement == "pmem" || o.placement == "virtio-pmem")
+      on_demand.insert({"nd_e820", "virtio_pmem", "nd_pmem"});
     for (const std::string& d : o.drivers) {
       names.insert(d);
       on_demand.erase(normalize_module_name(d));
@@ -287,7 +304,12 @@ struct Builder {
 
   std::string config_text() {
     Config cfg;
-    cfg.placement = parse_placement(o.placement).value_or(Placement::bootfs);
+    // The pmem placements are partitions to the program: a block device
+    // that is the image, here one the kernel makes from memory.
+    cfg.placement = o.placement == "pmem" || o.placement == "virtio-pmem"
+                        ? Placement::partition
+                        : parse_placement(o.placement).value_or(Placement::bootfs);
+    if (o.placement == "pmem" || o.placement == "virtio-pmem") cfg.fs_options = "dax=always";
     cfg.bootfs = bootfs.spec;
     cfg.bootfs_hint = bootfs.hint;
     cfg.bootfstype = bootfs.fstype;
@@ -298,7 +320,7 @@ struct Builder {
   }
 
   Result<void> build_and_commit() {
-    ImageFormat fmt{o.lowerfs, o.image_compression, o.image_level};
+    ImageFormat fmt{o.lowerfs, o.image_compression, o.image_level, image_uuid};
     std::string config_used = TRY(check_kernel_reads(o.moddir, o.kver, fmt));
     say(config_used.empty() ? "no kernel config found; not checking that it reads the image"
                             : "kernel config " + config_used + " reads " + fmt.compression + " EROFS");
@@ -312,6 +334,14 @@ struct Builder {
 
     say("making the ", fmt.fs, " image");
     TRY(make_image(tree, image_tmp, fmt, o.verbose));
+    if (o.placement == "virtio-pmem") {
+      // QEMU maps the file as guest memory: its size must be a multiple of
+      // the 2 MiB the memory device is aligned to. Zeros past the end of an
+      // EROFS image are never read.
+      uint64_t size = file_size(image_tmp), aligned = (size + (2u << 20) - 1) / (2u << 20) * (2u << 20);
+      if (::truncate(image_tmp.c_str(), static_cast<off_t>(aligned)) != 0)
+        return sys_error("truncate", image_tmp);
+    }
     {
       UniqueFd fd = TRY(sys::open(image_tmp, O_RDONLY));
       if (::fsync(fd.get()) != 0) return sys_error("fsync", image_tmp);
@@ -373,6 +403,23 @@ struct Builder {
     else if (o.placement == "partition")
       std::printf("  partition       %s: copy %s onto it (e.g. dd if=IMAGE of=/dev/disk/by-partlabel/...)\n",
                   bootfs.spec.c_str(), image.c_str());
+    else if (o.placement == "pmem") {
+      uint64_t region = (file_size(image) + (128u << 20) - 1) / (128u << 20) * (128u << 20);
+      std::printf("  bootloader      load %s at a physical address ADDR kept for it and boot with\n"
+                  "                  memmap=%lluM!ADDR (x86; the region is rounded up to the 128 MiB\n"
+                  "                  nd_pmem needs). QEMU: -device loader,file=IMAGE,addr=0x40000000,\n"
+                  "                  force-raw=on and memmap=%lluM!0x40000000. Device tree: a\n"
+                  "                  reserved-memory node with compatible \"pmem-region\" covering it.\n"
+                  "                  Found at boot as %s.\n",
+                  image.c_str(), static_cast<unsigned long long>(region >> 20),
+                  static_cast<unsigned long long>(region >> 20), bootfs.spec.c_str());
+    } else if (o.placement == "virtio-pmem") {
+      std::printf("  VM              -object memory-backend-file,id=iofs,mem-path=%s,size=%llu,\n"
+                  "                  readonly=on -device virtio-pmem-pci,memdev=iofs and -m with\n"
+                  "                  slots=1 or more and maxmem covering it. Found at boot as %s.\n",
+                  image.c_str(), static_cast<unsigned long long>(file_size(image)),
+                  bootfs.spec.c_str());
+    }
     std::printf("  modules         %s\n", names.empty() ? "none" : join(names).c_str());
     if (!modules.builtin.empty())
       std::printf("  built in        %s\n", join(modules.builtin).c_str());

@@ -37,6 +37,12 @@ Placement of the image:
                             filesystem driver is needed at boot
   --placement initrd        inside the mini initramfs, as an uncompressed
                             cpio appended to it: no disk needed at boot
+  --placement pmem          placed in RAM by the bootloader and exposed as
+                            persistent memory (memmap=SIZE!ADDR on x86),
+                            mounted with DAX; uncompressed unless
+                            --compression says otherwise
+  --placement virtio-pmem   given to a VM as a virtio-pmem device (the
+                            host's page cache is shared), mounted with DAX
 Contents:
   --lowerfs FS              the image's filesystem: erofs (default),
                             squashfs (zstd), ext4 (no journal) or btrfs
@@ -117,8 +123,10 @@ Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& arg
     }
     else if (arg == "--placement") {
       o.placement = TRY(value());
-      if (o.placement != "bootfs" && o.placement != "partition" && o.placement != "initrd")
-        return bad("--placement takes bootfs, partition or initrd, not '" + o.placement + "'");
+      if (o.placement != "bootfs" && o.placement != "partition" && o.placement != "initrd" &&
+          o.placement != "pmem" && o.placement != "virtio-pmem")
+        return bad("--placement takes bootfs, partition, initrd, pmem or virtio-pmem, not '" +
+                   o.placement + "'");
     }
     else if (arg == "--initramfs-compression") {
       o.initramfs_compression = TRY(value());
@@ -127,6 +135,7 @@ Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& arg
         return bad("--initramfs-compression takes zstd, gzip, xz, lz4 or none, not '" + c + "'");
     } else if (arg == "--compression") {
       std::string v = TRY(value());
+      o.compression_given = true;
       auto parts = split_commas(v);
       if (parts.empty() || parts.size() > 2) return bad("--compression takes ALGO[,LEVEL]");
       o.image_compression = parts[0];
@@ -160,6 +169,12 @@ Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& arg
   }
   if (o.placement == "partition" && o.bootfs.empty())
     return bad("--placement partition needs --bootfs naming the partition (PARTLABEL=...)");
+  const bool pmem = o.placement == "pmem" || o.placement == "virtio-pmem";
+  if (pmem && o.lowerfs != "erofs")
+    return bad("--placement " + o.placement + " mounts with DAX, which needs --lowerfs erofs");
+  if (pmem && !o.bootfs.empty())
+    return bad("--placement " + o.placement + " finds the image by the UUID it gives it; no --bootfs");
+  if (pmem && !o.compression_given) o.image_compression = "none";  // DAX maps file data directly
   if (o.placement != "bootfs" && o.hostonly)
     return bad("--hostonly looks at the boot filesystem; it goes with --placement bootfs only");
   if (!o.initramfs.empty() && !o.rootdir.empty())

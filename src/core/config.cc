@@ -85,6 +85,10 @@ std::optional<std::string> apply_setting(Config& cfg, std::string_view key,
   if (key == "bootfstype") return path_value(cfg.bootfstype);
   if (key == "bootfs_options") return path_value(cfg.bootfs_options);
   if (key == "fstype") return path_value(cfg.fstype);
+  if (key == "fs_options") {
+    cfg.fs_options = value;
+    return std::nullopt;
+  }
   if (key == "fs") {
     if (value.empty()) return bad("empty");
     // The image path is relative to the boot filesystem's root; a leading
@@ -169,6 +173,7 @@ std::string format_config(const Config& cfg) {
   put("bootfs_options", cfg.bootfs_options);
   put("fs", cfg.fs);
   put("fstype", cfg.fstype);
+  put("fs_options", cfg.fs_options);
   put("modules", cfg.modules);
   put("timeout", str(cfg.timeout.count(), "ms"));
   if (cfg.onfailure) put("onfailure", to_string(*cfg.onfailure));

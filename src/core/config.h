@@ -37,6 +37,7 @@ struct Config {
   std::string bootfs_options = "ro";  // mount options of the boot filesystem
   std::string fs;           // image path, relative to the boot fs root
   std::string fstype = "erofs";       // type of the image
+  std::string fs_options;             // its extra mount options (dax=always)
   std::string modules = "/etc/initoverlayfs.modules";  // module load plan
   std::chrono::milliseconds timeout{30000};            // device wait
   std::optional<FailureAction> onfailure;  // unset: shell if /bin/sh, else halt

@@ -176,14 +176,14 @@ struct Boot {
         TRY(mount_boot_filesystem(dev->devnode, type, cfg.bootfs_options));
         std::string shown = "/boot/" + cfg.fs;
         return std::pair{TRY(mount_lower_image(paths::kBoot + "/" + cfg.fs, shown, cfg.fstype,
-                                               need_loop)),
+                                               cfg.fs_options, need_loop)),
                          shown};
       }
       case Placement::partition: {
         // The device is the image: no boot filesystem, no driver for one.
         TRY(sys::make_dirs(paths::kLower));
         auto r = sys::mount(dev->devnode, paths::kLower, cfg.fstype, MS_RDONLY,
-                            lower_mount_data(cfg.fstype));
+                            lower_mount_data(cfg.fstype, cfg.fs_options));
         if (!r)
           return fail("mount image", str(dev->devnode, " (", cfg.fstype, ")"), r.error().err);
         return std::pair{AttachedImage{ImageAttach::block_device, {}}, dev->devnode};
@@ -193,7 +193,8 @@ struct Boot {
         // ENOTBLK to a file-backed mount there, so it goes through a loop
         // device, which keeps the file alive after the old root is freed.
         std::string shown = "/" + cfg.fs;
-        return std::pair{TRY(mount_lower_image(shown, "initramfs:" + shown, cfg.fstype, need_loop)),
+        return std::pair{TRY(mount_lower_image(shown, "initramfs:" + shown, cfg.fstype,
+                                               cfg.fs_options, need_loop)),
                          "initramfs:" + shown};
       }
     }

@@ -118,10 +118,10 @@ Result<std::pair<std::string, UniqueFd>> attach_loop(const std::string& image) {
 
 }  // namespace
 
-std::string lower_mount_data(const std::string& fstype) {
-  if (fstype == "ext4") return "noload";
-  if (fstype == "btrfs") return "rescue=nologreplay";
-  return {};
+std::string lower_mount_data(const std::string& fstype, const std::string& extra) {
+  std::string data = fstype == "ext4" ? "noload" : fstype == "btrfs" ? "rescue=nologreplay" : "";
+  if (!extra.empty()) data += (data.empty() ? "" : ",") + extra;
+  return data;
 }
 
 std::string AttachedImage::describe() const {
@@ -136,13 +136,14 @@ std::string AttachedImage::describe() const {
 Result<AttachedImage> mount_lower_image(const std::string& image,
                                         const std::string& shown_as,
                                         const std::string& fstype,
+                                        const std::string& fs_options,
                                         const std::function<void()>& need_loop) {
   struct stat st;
   if (::stat(image.c_str(), &st) != 0) return sys_error("find image", shown_as);
   if (!S_ISREG(st.st_mode)) return fail("find image", str(shown_as, ": not a regular file"));
   TRY(sys::make_dirs(paths::kLower));
 
-  const std::string data = lower_mount_data(fstype);
+  const std::string data = lower_mount_data(fstype, fs_options);
   auto direct = sys::mount(image, paths::kLower, fstype, MS_RDONLY, data);
   if (direct) return AttachedImage{ImageAttach::file_backed, {}};
   // ENOTBLK: this kernel cannot mount a file directly (EROFS before 6.12,

@@ -45,6 +45,7 @@ struct AttachedImage {
 Result<AttachedImage> mount_lower_image(const std::string& image,
                                         const std::string& shown_as,
                                         const std::string& fstype,
+                                        const std::string& fs_options,
                                         const std::function<void()>& need_loop = {});
 
 // A tmpfs for the upper and work directories, and the volatile overlay at
@@ -53,8 +54,9 @@ Result<bool> mount_overlay_root(const std::string& tmpfs_size);
 
 // Mount data for a read-only lower layer of this type: writable
 // filesystems must not replay a journal or log into the image ("noload"
-// for ext4, "rescue=nologreplay" for btrfs).
-std::string lower_mount_data(const std::string& fstype);
+// for ext4, "rescue=nologreplay" for btrfs), followed by `extra` (the
+// config's fs_options, e.g. dax=always).
+std::string lower_mount_data(const std::string& fstype, const std::string& extra = {});
 
 // Mount options as mount(8) takes them, split into flags and data.
 struct MountOptions {

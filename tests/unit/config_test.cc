@@ -29,6 +29,7 @@ TEST(Config, EveryKey) {
   EXPECT_EQ(cfg.placement, Placement::partition);
   EXPECT_EQ(cfg.bootfs, "LABEL=boot");
   EXPECT_EQ(cfg.bootfs_options, "ro,noatime");
+  EXPECT_EQ(cfg.fs_options, "dax=always");
   EXPECT_EQ(cfg.modules, "/etc/initoverlayfs.modules");
   EXPECT_EQ(cfg.timeout, 1500ms);
   EXPECT_EQ(cfg.onfailure, FailureAction::poweroff);

@@ -21,6 +21,8 @@ TEST(MountOptions, LowerLayersNeverReplay) {
   EXPECT_EQ(lower_mount_data("btrfs"), "rescue=nologreplay");
   EXPECT_EQ(lower_mount_data("erofs"), "");
   EXPECT_EQ(lower_mount_data("squashfs"), "");
+  EXPECT_EQ(lower_mount_data("erofs", "dax=always"), "dax=always");
+  EXPECT_EQ(lower_mount_data("ext4", "errors=panic"), "noload,errors=panic");
 }
 
 TEST(InitCandidates, KernelOrder) {
