@@ -136,6 +136,11 @@ BUILDER=$(realpath "$builder")
 [[ -x $BUILDER ]] || { blog "$BUILDER is not executable"; exit 2; }
 
 # --- shared boot-test infrastructure ----------------------------------------
+# A scratch area of our own: other test runs on the machine clean up
+# /tmp/iofs-boot.* and must not take a sweep's payloads and disks with them.
+# QEMU's snapshot overlays go there too.
+export TMPDIR=${BENCH_TMPDIR:-/var/tmp/initoverlayfs-bench}
+mkdir -p "$TMPDIR"
 # shellcheck disable=SC2034 # read by lib/common.sh
 BOOT_TEST_NAME=bench
 # shellcheck source=tests/boot/lib/common.sh

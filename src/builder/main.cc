@@ -32,6 +32,7 @@
 #include "builder/mini_initramfs.h"
 #include "builder/module_index.h"
 #include "builder/options.h"
+#include "builder/partition_writer.h"
 #include "builder/spawn.h"
 #include "core/config.h"
 #include "core/device_spec.h"
@@ -378,6 +379,10 @@ struct Builder {
     temps.keep(mini_tmp);
     UniqueFd dirfd = TRY(sys::open(o.output_dir, O_RDONLY | O_DIRECTORY));
     if (::fsync(dirfd.get()) != 0) return sys_error("fsync", o.output_dir);
+    if (!o.write_partition.empty()) {
+      say("writing the image onto ", o.write_partition);
+      TRY(write_image_to_partition(image_final, o.write_partition, bootfs.spec, o.lowerfs));
+    }
     return {};
   }
 
@@ -401,8 +406,10 @@ struct Builder {
       std::printf("  boot filesystem %s, image at /%s on it\n", bootfs.spec.c_str(),
                   config_fs().c_str());
     else if (o.placement == "partition")
-      std::printf("  partition       %s: copy %s onto it (e.g. dd if=IMAGE of=/dev/disk/by-partlabel/...)\n",
-                  bootfs.spec.c_str(), image.c_str());
+      std::printf(o.write_partition.empty()
+                      ? "  partition       %s: copy %s onto it (or use --write-partition DEV)\n"
+                      : "  partition       %s: %s written onto it\n",
+                  bootfs.spec.c_str(), o.write_partition.empty() ? image.c_str() : o.write_partition.c_str());
     else if (o.placement == "pmem") {
       uint64_t region = (file_size(image) + (128u << 20) - 1) / (128u << 20) * (128u << 20);
       std::printf("  bootloader      load %s at a physical address ADDR kept for it and boot with\n"
@@ -441,6 +448,8 @@ struct Builder {
   Result<void> run() {
     TRY(resolve_kernel());
     TRY(choose_boot_filesystem());
+    if (!o.write_partition.empty())
+      TRY(check_partition(o.write_partition, bootfs.spec, o.lowerfs));
     TRY(prepare_input());
     TRY(choose_modules());
     TRY(build_and_commit());

@@ -35,6 +35,9 @@ Placement of the image:
                             (PARTLABEL=... or PARTUUID=...): the image file
                             written is to be copied onto it; no boot
                             filesystem driver is needed at boot
+  --write-partition DEV     with --placement partition: also copy the image
+                            onto DEV, which must be the partition --bootfs
+                            names and hold nothing but an older image
   --placement initrd        inside the mini initramfs, as an uncompressed
                             cpio appended to it: no disk needed at boot
   --placement pmem          placed in RAM by the bootloader and exposed as
@@ -115,6 +118,7 @@ Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& arg
     else if (arg == "--bootfstype") o.bootfstype = TRY(value());
     else if (arg == "--bootfs-path") o.bootfs_path = TRY(value());
     else if (arg == "--early-boot-program") o.early_boot_program = TRY(value());
+    else if (arg == "--write-partition") o.write_partition = TRY(value());
     else if (arg == "--lowerfs") {
       o.lowerfs = TRY(value());
       if (o.lowerfs != "erofs" && o.lowerfs != "squashfs" && o.lowerfs != "ext4" &&
@@ -169,6 +173,8 @@ Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& arg
   }
   if (o.placement == "partition" && o.bootfs.empty())
     return bad("--placement partition needs --bootfs naming the partition (PARTLABEL=...)");
+  if (!o.write_partition.empty() && o.placement != "partition")
+    return bad("--write-partition goes with --placement partition");
   const bool pmem = o.placement == "pmem" || o.placement == "virtio-pmem";
   if (pmem && o.lowerfs != "erofs")
     return bad("--placement " + o.placement + " mounts with DAX, which needs --lowerfs erofs");

@@ -29,6 +29,7 @@ struct BuilderOptions {
   std::string bootfs_path;     // where output_dir is on the boot fs
   std::string placement = "bootfs";  // bootfs, partition, initrd, pmem, virtio-pmem
   bool compression_given = false;     // --compression was on the command line
+  std::string write_partition;        // --placement partition: also write it here
   std::string lowerfs = "erofs";  // erofs, squashfs, ext4, btrfs
   std::string image_compression = "lz4hc";
   int image_level = 12;        // -1: tool default

@@ -75,4 +75,38 @@ mods=$(sed -n 's/.*(zstd, \([0-9]*\) modules).*/\1/p' "$SCRATCH/auto.summary")
 [[ -n $mods && $mods -lt 20 ]] || boot_fail "--hostonly took $mods modules"
 grep -q ' ext4' "$SCRATCH/auto.summary" && ! grep -q 'usb_storage' "$SCRATCH/auto.summary" ||
 	boot_fail "--hostonly module choice"
+
+# --write-partition, on two loop devices standing for the A/B slots
+# (named by path: this host's kernel does not scan GPT partitions of loop
+# devices; PARTLABEL= matching is shared with the early-boot program and
+# covered by its tests). Slot A holds ext4; slot B is empty. Only the
+# device --bootfs names, and only one holding nothing or an older image,
+# is written; nothing is built before a refusal.
+truncate -s 24M "$SCRATCH/slot_a" "$SCRATCH/slot_b"
+mkfs.ext4 -q "$SCRATCH/slot_a"
+slot_a=$(losetup -f --show "$SCRATCH/slot_a")
+slot_b=$(losetup -f --show "$SCRATCH/slot_b")
+trap 'umount -l "$mnt" 2>/dev/null || true; losetup -d "$loopdev" 2>/dev/null || true; umount -l "$SCRATCH/pmnt" 2>/dev/null || true; losetup -d "$slot_a" "$slot_b" 2>/dev/null || true; _boot_on_exit' EXIT
+part=(--kver "$K612_VER" --moddir "$K612_MODDIR" --rootdir "$SCRATCH/payload" --placement partition -f)
+mkdir -p "$SCRATCH/part"
+expect_refusal() { # MESSAGE ARGS...
+	local msg=$1
+	shift
+	if out=$("$BUILDER" "${part[@]}" --output-dir "$SCRATCH/part" "$@" 2>&1); then boot_fail "accepted: $*"; fi
+	grep -qF -- "$msg" <<<"$out" || boot_fail "unexpected message: $out"
+	[[ ! -e $SCRATCH/part/$mini ]] || boot_fail "built something before refusing"
+}
+expect_refusal "$slot_a holds a filesystem (ext4), not an image" --bootfs "$slot_a" --write-partition "$slot_a"
+expect_refusal "$slot_b is not $slot_a, which the mini initramfs will look for" --bootfs "$slot_a" --write-partition "$slot_b"
+expect_refusal "not a block device" --bootfs "$slot_b" --write-partition "$SCRATCH/slot_b"
+"$BUILDER" "${part[@]}" --output-dir "$SCRATCH/part" --bootfs "$slot_b" --write-partition "$slot_b" >/dev/null
+[[ $(blkid -p -o value -s TYPE "$slot_b") == erofs ]] || boot_fail "image not written to $slot_b"
+cmp -n "$(stat -c %s "$SCRATCH/part/$image")" "$SCRATCH/part/$image" "$slot_b" || boot_fail "slot differs from the image"
+# Replacing the older image is fine; while it is mounted it is not.
+"$BUILDER" "${part[@]}" --output-dir "$SCRATCH/part" --bootfs "$slot_b" --write-partition "$slot_b" >/dev/null
+mkdir -p "$SCRATCH/pmnt"
+mount -t erofs -o ro "$slot_b" "$SCRATCH/pmnt"
+rm -f "$SCRATCH/part/$mini"
+expect_refusal "mounted; refusing to overwrite it" --bootfs "$slot_b" --write-partition "$slot_b"
+umount "$SCRATCH/pmnt"
 echo "PASS: $BOOT_TEST_NAME"
