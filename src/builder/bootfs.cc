@@ -72,14 +72,14 @@ std::string path_on_filesystem(const MountEntry& m, const std::string& path) {
   return joined.empty() ? "/" : joined;
 }
 
-namespace {
-
-std::string blkid_tag(const std::string& dev, const char* tag) {
-  char* v = blkid_get_tag_value(nullptr, tag, dev.c_str());
+std::string blkid_tag(const std::string& dev, const std::string& tag) {
+  char* v = blkid_get_tag_value(nullptr, tag.c_str(), dev.c_str());
   std::string out = v ? v : "";
   free(v);
   return out;
 }
+
+namespace {
 
 std::string normalise_mountpoint(std::string p) {
   while (p.size() > 1 && p.back() == '/') p.pop_back();
@@ -111,7 +111,7 @@ Result<BootfsChoice> choose_bootfs(const std::string& output_dir, const std::str
     bool same = false;
     if (on_device) {
       same = spec.key == DeviceKey::path ? spec.value == m->source
-                                         : spec.matches(blkid_tag(m->source, std::string(spec.blkid_tag()).c_str()));
+                                         : spec.matches(blkid_tag(m->source, std::string(spec.blkid_tag())));
     }
     if (same) {
       c.dir = path_on_filesystem(*m, dir);

@@ -35,6 +35,9 @@ std::vector<FstabEntry> parse_fstab(std::string_view text);
 // filesystem root "/" at /boot, /boot/efi/x -> /efi/x.
 std::string path_on_filesystem(const MountEntry& m, const std::string& path);
 
+// A libblkid tag (UUID, LABEL, TYPE, PART_ENTRY_NAME...) of a device, "" if none.
+std::string blkid_tag(const std::string& dev, const std::string& tag);
+
 struct BootfsChoice {
   std::string spec;      // for bootfs
   std::string hint;      // for bootfs_hint, may be empty

@@ -1,6 +1,5 @@
 #include "builder/partition_writer.h"
 
-#include <blkid/blkid.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
@@ -16,13 +15,6 @@
 namespace iofs {
 
 namespace {
-
-std::string tag_of(const std::string& dev, const char* tag) {
-  char* v = blkid_get_tag_value(nullptr, tag, dev.c_str());
-  std::string out = v ? v : "";
-  free(v);
-  return out;
-}
 
 bool is_mounted(dev_t rdev) {
   auto text = sys::read_file("/proc/self/mountinfo");
@@ -46,10 +38,10 @@ Result<void> check_partition(const std::string& dev, const std::string& expected
 
   DeviceSpec spec = TRY(parse_device_spec(expected));
   if (spec.key == DeviceKey::path ? spec.value != dev
-                                  : !spec.matches(tag_of(dev, std::string(spec.blkid_tag()).c_str())))
+                                  : !spec.matches(blkid_tag(dev, std::string(spec.blkid_tag()))))
     return fail("write partition",
                 str(dev, " is not ", spec.to_string(), ", which the mini initramfs will look for"));
-  std::string type = tag_of(dev, "TYPE");
+  std::string type = blkid_tag(dev, "TYPE");
   if (!type.empty() && type != image_fstype)
     return fail("write partition",
                 str(dev, " holds a filesystem (", type, "), not an image; refusing to overwrite it "
