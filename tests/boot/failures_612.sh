@@ -33,11 +33,14 @@ pair_boot "$K612_KERNEL" "$mini" "$SCRATCH/corrupt.img" "$SCRATCH/corrupt.log"
 expect_failure "$SCRATCH/corrupt.log" \
 	"initoverlayfs: mount image /boot/$image \(erofs\): Invalid argument \(errno=22\)" "corrupt image"
 
-# 3. No disk carries the UUID.
+# 3. No disk carries the UUID. The kernel command line overrides the
+# config's 4 s timeout, and a bad override is warned about and ignored.
 pair_disk "$SCRATCH/out" "$SCRATCH/other.img" boot "$(cat /proc/sys/kernel/random/uuid)"
-pair_boot "$K612_KERNEL" "$mini" "$SCRATCH/other.img" "$SCRATCH/uuid.log"
+pair_boot "$K612_KERNEL" "$mini" "$SCRATCH/other.img" "$SCRATCH/uuid.log" \
+	initoverlayfs.timeout=2s initoverlayfs.onfailure=explode
 expect_failure "$SCRATCH/uuid.log" \
-	"initoverlayfs: boot filesystem UUID=$uuid not found within 4000 ms; block devices seen: .*vda \(ext4 LABEL=boot" "wrong UUID"
+	"initoverlayfs: boot filesystem UUID=$uuid not found within 2000 ms; block devices seen: .*vda \(ext4 LABEL=boot" "wrong UUID"
+console_expect "$SCRATCH/uuid.log" "initoverlayfs: kernel command line: initoverlayfs.onfailure: bad value 'explode'" "bad override warned about"
 
 # 4. virtio_blk missing from the mini initramfs: reported, and named again
 # when the disk does not appear.
