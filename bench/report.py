@@ -100,7 +100,8 @@ def main():
             out += [first["payload_bytes"], first["initrd_bytes"], first["image_bytes"]]
             f.write(",".join(out) + "\n")
 
-    plot_modes = [m for m in MODE_ORDER if m != "floor" and any(k[0] == m for k in keys)]
+    # Only modes with at least one successful boot: gnuplot fails on an empty block.
+    plot_modes = [m for m in MODE_ORDER if m != "floor" and any(k[0] == m and stat(k, "init_s") for k in keys)]
     with open(os.path.join(d, "plot.dat"), "w") as f:
         for m in plot_modes:
             f.write(f'"{m}"\n')
@@ -118,8 +119,12 @@ def main():
         f.write(f"have_floor = {1 if t_floor is not None else 0}\n")
         f.write(f"floor_init = {t_floor if t_floor is not None else 0:g}\n")
         f.write(f"floor_mem = {m_floor if m_floor is not None else 0:g}\n")
-        subtitle = next((l for l in machine if l.startswith("guest kernel:")), "")
-        f.write(f'subtitle = "{subtitle.replace(chr(34), "")}"\n')
+        kernel = next((l for l in machine if l.startswith("guest kernel:")), "").partition(": ")[2].split(" (")[0]
+        guest = next((l for l in machine if l.startswith("guest:")), "").partition(": ")[2].split(", virtio")[0]
+        subtitle = f"kernel {kernel}, {guest}" if kernel else guest
+        # Characters with a meaning in gnuplot's enhanced text mode.
+        subtitle = "".join(ch for ch in subtitle if ch not in '~_^{}@&"')
+        f.write(f'subtitle = "{subtitle}"\n')
 
     # --- summary.md
     md = []
@@ -250,7 +255,7 @@ def main():
         for s in sizes:
             v = mem(iofs, s)
             if v is not None and m_floor is not None:
-                checks.append((abs(m_floor - v) <= 16, f"{s} MiB {v:.0f} vs floor {m_floor:.0f} MiB (Δ {v - m_floor:+.0f})"))
+                checks.append((abs(m_floor - v) <= 16, f"{s} MiB {v:.0f} vs floor {m_floor:.0f} MiB (Δ {round(v - m_floor):+d})"))
         verdict("Memory (MemAvailable within 16 MiB of the floor)", checks or [(None, "needs the floor")])
 
         minis = [num(r["initrd_bytes"]) for k in keys if k[0] == iofs for r in groups[k] if num(r["initrd_bytes"])]
