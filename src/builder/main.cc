@@ -162,7 +162,7 @@ struct Builder {
       bootfs.reason = "the image is the partition itself";
       return {};
     }
-    if (o.placement == "pmem" || o.placement == "virtio-pmem") {
+    if (in_pmem()) {
       // The pmem device is found by the image's own UUID: libblkid reads
       // the EROFS superblock, so what is mounted is checked to be this image.
       std::string uuid = std::string(trim(TRY(sys::read_file("/proc/sys/kernel/random/uuid"))));
@@ -240,7 +240,7 @@ struct Builder {
     } else if (o.placement == "initrd") {
       // No disk: the image is a file in the initramfs, behind a loop device.
       names.insert({"erofs", "overlay", "loop"});
-    } else if (o.placement == "pmem" || o.placement == "virtio-pmem") {
+    } else if (in_pmem()) {
       // The nvdimm drivers, on demand like storage drivers: nd_e820 for the
       // memmap= region (platform:e820_pmem), virtio_pmem for the virtio
       // device, nd_pmem for the namespace either one announces (nd:t4/t5).
@@ -265,7 +265,7 @@ struct Builder {
     std::set<std::string> on_demand;
     if (!o.hostonly && o.placement != "initrd")
       for (const std::string& m : generic_storage_drivers()) on_demand.insert(normalize_module_name(m));
-    if (o.placement == "pmem" || o.placement == "virtio-pmem")
+    if (in_pmem())
       on_demand.insert({"nd_e820", "virtio_pmem", "nd_pmem"});
     for (const std::string& d : o.drivers) {
       names.insert(d);
@@ -307,10 +307,10 @@ struct Builder {
     Config cfg;
     // The pmem placements are partitions to the program: a block device
     // that is the image, here one the kernel makes from memory.
-    cfg.placement = o.placement == "pmem" || o.placement == "virtio-pmem"
+    cfg.placement = in_pmem()
                         ? Placement::partition
                         : parse_placement(o.placement).value_or(Placement::bootfs);
-    if (o.placement == "pmem" || o.placement == "virtio-pmem") cfg.fs_options = "dax=always";
+    if (in_pmem()) cfg.fs_options = "dax=always";
     cfg.bootfs = bootfs.spec;
     cfg.bootfs_hint = bootfs.hint;
     cfg.bootfstype = bootfs.fstype;
@@ -432,6 +432,9 @@ struct Builder {
       std::printf("  built in        %s\n", join(modules.builtin).c_str());
     std::printf("  took            %.1f s\n", seconds);
   }
+
+  // The image is persistent memory (memmap= or virtio-pmem).
+  bool in_pmem() const { return o.placement == "pmem" || o.placement == "virtio-pmem"; }
 
   std::string image_kind() const {
     if (o.lowerfs == "erofs") return "erofs, " + o.image_compression;

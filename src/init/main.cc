@@ -134,9 +134,10 @@ struct Boot {
     if (!loader || loader->request_for_device("devname:loop-control") == 0) return;
     int64_t t0 = sys::boottime_ns();
     loader->wait_idle();
+    const auto outcomes = loader->outcomes();
     for (size_t i = 0; i < plan.size(); ++i)
       if (matches_device(plan[i], "devname:loop-control")) {
-        int err = loader->outcomes()[i].err;
+        int err = outcomes[i].err;
         if (err != 0) log::error(Error{"load module", str(moddir, "/", plan[i].path), err}.message());
       }
     log::info("modules: loop driver loaded in ", ms_since(t0), " ms, for the loop-device fallback");
