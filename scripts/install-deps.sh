@@ -6,7 +6,7 @@ pkgs=(
   build-essential cmake pkg-config libgtest-dev   # build
   libblkid-dev                                   # early-boot program (static)
   libarchive-dev libkmod-dev                     # builder
-  erofs-utils e2fsprogs util-linux fdisk busybox-static cpio kmod  # images, tests
+  erofs-utils e2fsprogs util-linux fdisk busybox-static cpio kmod klibc-utils  # images, tests
   zstd lz4 xz-utils gzip bzip2 lzop              # initramfs compressions
   qemu-system-x86                                # boot tests
   squashfs-tools btrfs-progs                     # --lowerfs

@@ -297,6 +297,17 @@ struct Builder {
     return {};
   }
 
+  // initramfs-tools' /init is a shell script that ends in klibc's run-init,
+  // which refuses to switch unless / is a ramfs or tmpfs.
+  static bool init_is_run_init_script(const std::string& tree) {
+    std::error_code ec;
+    const fs::path init = fs::path(tree) / "init";
+    if (!fs::is_regular_file(fs::symlink_status(init, ec)) || fs::file_size(init, ec) > (1 << 20))
+      return false;
+    auto text = sys::read_file(init.string());
+    return text && text->starts_with("#!") && text->find("run-init") != std::string::npos;
+  }
+
   static std::string join(const std::vector<std::string>& v) {
     std::string s;
     for (const std::string& x : v) s += (s.empty() ? "" : " ") + x;
@@ -316,6 +327,10 @@ struct Builder {
     cfg.bootfstype = bootfs.fstype;
     if (o.placement != "partition") cfg.fs = config_fs();
     cfg.fstype = o.lowerfs;
+    if (init_is_run_init_script(tree)) {
+      cfg.root_layout = RootLayout::tmpfs;
+      say("/init switches root with klibc's run-init, which needs a tmpfs root: root_layout tmpfs");
+    }
     for (const auto& [k, v] : o.settings) (void)apply_setting(cfg, k, v);
     return format_config(cfg);
   }

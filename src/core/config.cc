@@ -38,6 +38,16 @@ std::string_view to_string(Placement p) {
   return "bootfs";
 }
 
+std::optional<RootLayout> parse_root_layout(std::string_view s) {
+  if (s == "overlay") return RootLayout::overlay;
+  if (s == "tmpfs") return RootLayout::tmpfs;
+  return std::nullopt;
+}
+
+std::string_view to_string(RootLayout l) {
+  return l == RootLayout::tmpfs ? "tmpfs" : "overlay";
+}
+
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
   int64_t scale = 1000;
   if (s.ends_with("ms")) {
@@ -130,6 +140,12 @@ std::optional<std::string> apply_setting(Config& cfg, std::string_view key,
     cfg.init = value;
     return std::nullopt;
   }
+  if (key == "root_layout") {
+    auto l = parse_root_layout(value);
+    if (!l) return bad("expected overlay or tmpfs");
+    cfg.root_layout = *l;
+    return std::nullopt;
+  }
   if (key == "debug") {
     auto b = value.empty() ? std::optional<bool>(true) : parse_bool(value);
     if (!b) return bad("expected 0 or 1");
@@ -179,6 +195,7 @@ std::string format_config(const Config& cfg) {
   if (cfg.onfailure) put("onfailure", to_string(*cfg.onfailure));
   put("tmpfs_size", cfg.tmpfs_size);
   put("init", cfg.init);
+  if (cfg.root_layout != RootLayout::overlay) put("root_layout", to_string(cfg.root_layout));
   if (cfg.debug) put("debug", "1");
   return out;
 }

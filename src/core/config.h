@@ -29,6 +29,16 @@ enum class Placement { bootfs, partition, initrd };
 std::optional<Placement> parse_placement(std::string_view s);
 std::string_view to_string(Placement p);
 
+// What the new root is:
+//   overlay  one overlay of the whole image (the default)
+//   tmpfs    a tmpfs holding copies of the image's top-level files and one
+//            overlay per non-empty top-level directory, for an initramfs
+//            whose init insists that / is a ramfs or tmpfs (klibc's run-init,
+//            used by initramfs-tools)
+enum class RootLayout { overlay, tmpfs };
+std::optional<RootLayout> parse_root_layout(std::string_view s);
+std::string_view to_string(RootLayout l);
+
 struct Config {
   Placement placement = Placement::bootfs;
   std::string bootfs;       // UUID=, LABEL=, PARTUUID=, PARTLABEL= or /dev/...
@@ -43,6 +53,7 @@ struct Config {
   std::optional<FailureAction> onfailure;  // unset: shell if /bin/sh, else halt
   std::string tmpfs_size;                  // size= of the upper tmpfs
   std::string init;                        // next init; empty: kernel order
+  RootLayout root_layout = RootLayout::overlay;
   bool debug = false;
 };
 

@@ -24,6 +24,8 @@
 #include "init/handover.h"
 #include "init/module_loader.h"
 #include "init/mounts.h"
+#include "init/release_watcher.h"
+#include "init/root_layout.h"
 #include "init/switch_root.h"
 
 #ifndef IOFS_VERSION
@@ -47,6 +49,7 @@ struct Boot {
   std::vector<PlannedModule> plan;
   std::unique_ptr<ModuleLoader> loader;
   std::string module_failures;  // for the device error, if it comes to that
+  std::vector<UniqueFd> overlays;  // root_layout tmpfs, for the release watcher
   int64_t modules_ms = 0, device_ms = 0, mount_ms = 0, switch_ms = 0;
 
   // Step 2: /etc/initoverlayfs.conf, then initoverlayfs.* on the kernel
@@ -202,19 +205,24 @@ struct Boot {
     return fail("placement", "unknown");
   }
 
-  // Steps 5-8: image, overlay, /boot in the new root.
+  // Steps 5-8: image, overlay (or tmpfs root with overlays), then the
+  // staging mounts let go so only the new root holds the image.
   Result<void> mount_layers(const FoundDevice* dev) {
     int64_t t0 = sys::boottime_ns();
     auto [img, shown] = TRY(mount_image(dev));
-    bool is_volatile = TRY(mount_overlay_root(cfg.tmpfs_size));
-    if (cfg.placement == Placement::bootfs) {
-      const std::string boot_in_root = paths::kNewRoot + "/boot";
-      TRY(sys::make_dir(boot_in_root));
-      TRY(sys::move_mount(paths::kBoot, boot_in_root));
-    }
+    NewRoot root = TRY(mount_new_root(cfg.root_layout, cfg.tmpfs_size));
+    detach_staging_mounts();
+    overlays = std::move(root.overlays);
     mount_ms = ms_since(t0);
-    log::info("mount: ", shown, " (", cfg.fstype, ", ", img.describe(), ") under a ",
-              is_volatile ? "volatile " : "", "tmpfs overlay in ", mount_ms, " ms");
+    std::string data = lower_mount_data(cfg.fstype, cfg.fs_options);
+    std::string how = str(cfg.fstype, ", ", img.describe(), data.empty() ? "" : ", options ", data);
+    if (cfg.root_layout == RootLayout::tmpfs)
+      log::info("mount: ", shown, " (", how, ") under a tmpfs root with ", overlays.size(),
+                root.is_volatile ? " volatile" : "", " overlays and ", root.copied,
+                " top-level files in ", mount_ms, " ms");
+    else
+      log::info("mount: ", shown, " (", how, ") under a ", root.is_volatile ? "volatile " : "",
+                "tmpfs overlay in ", mount_ms, " ms");
     return {};
   }
 
@@ -223,8 +231,9 @@ struct Boot {
     loader.reset();  // no module threads may outlive this: fork and exec follow
     int64_t t0 = sys::boottime_ns();
     OldRootCleanup c = TRY(switch_root(paths::kNewRoot));
+    start_release_watcher(std::move(overlays));
     switch_ms = ms_since(t0);
-    log::info("switch: root is the overlay in ", switch_ms, " ms",
+    log::info("switch: root is the ", to_string(cfg.root_layout), " in ", switch_ms, " ms",
               c == OldRootCleanup::started ? ", freeing the old initramfs in the background"
                                            : "");
     return {};

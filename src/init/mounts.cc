@@ -167,33 +167,4 @@ Result<AttachedImage> mount_lower_image(const std::string& image,
   return AttachedImage{ImageAttach::loop, dev};
 }
 
-Result<bool> mount_overlay_root(const std::string& tmpfs_size) {
-  std::string data = "mode=0755";
-  if (!tmpfs_size.empty()) data += ",size=" + tmpfs_size;
-  TRY(sys::make_dirs(paths::kUpperFs));
-  TRY(sys::mount("tmpfs", paths::kUpperFs, "tmpfs", MS_NOSUID | MS_NODEV, data));
-  const std::string upper = paths::kUpperFs + "/upper";
-  const std::string work = paths::kUpperFs + "/work";
-  TRY(sys::make_dir(upper));
-  TRY(sys::make_dir(work));
-  // The overlay's root takes its owner and mode from the upper directory;
-  // give it the image root's.
-  struct stat lower_root;
-  if (::stat(paths::kLower.c_str(), &lower_root) == 0) {
-    (void)::chmod(upper.c_str(), lower_root.st_mode & 07777);
-    (void)::chown(upper.c_str(), lower_root.st_uid, lower_root.st_gid);
-  }
-  TRY(sys::make_dirs(paths::kNewRoot));
-  std::string opts = str("lowerdir=", paths::kLower, ",upperdir=", upper,
-                         ",workdir=", work);
-  // "volatile" (Linux >= 5.10) skips syncs of the upper layer, which is a
-  // tmpfs anyway; an older overlayfs rejects the option with EINVAL.
-  auto r = sys::mount("overlay", paths::kNewRoot, "overlay", 0, opts + ",volatile");
-  if (r) return true;
-  if (r.error().err != EINVAL) return std::unexpected(r.error());
-  log::info("overlay refused 'volatile' (", r.error().message(), "), retrying without");
-  TRY(sys::mount("overlay", paths::kNewRoot, "overlay", 0, opts));
-  return false;
-}
-
 }  // namespace iofs

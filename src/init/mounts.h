@@ -48,10 +48,6 @@ Result<AttachedImage> mount_lower_image(const std::string& image,
                                         const std::string& fs_options,
                                         const std::function<void()>& need_loop = {});
 
-// A tmpfs for the upper and work directories, and the volatile overlay at
-// paths::kNewRoot. Returns whether "volatile" was accepted.
-Result<bool> mount_overlay_root(const std::string& tmpfs_size);
-
 // Mount data for a read-only lower layer of this type: writable
 // filesystems must not replay a journal or log into the image ("noload"
 // for ext4, "rescue=nologreplay" for btrfs), followed by `extra` (the

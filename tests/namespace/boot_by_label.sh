@@ -29,11 +29,9 @@ expect_out "environ=[FOO=bar baz HOME=/ TERM=linux ]"
 # statfs f_type: OVERLAYFS_SUPER_MAGIC, EROFS_SUPER_MAGIC_V1, TMPFS_MAGIC
 expect_out "root-fstype=794c7630"
 expect_out "root-is-overlay=yes"
-expect_out "lower-fstype=e0f5e1e2"
 expect_out "write=ok"
-expect_out "write-in-tmpfs=yes"
-expect_out "upper-fstype=1021994"
-expect_out "boot-listing=initoverlayfs-test.img lost+found"
+expect_out "staging-mounts=0"
+expect_out "boot-mounts=0"
 expect_out "payload-file=payload-file-content"
 
 expect_log "unknown key 'this-key-does-not-exist'"

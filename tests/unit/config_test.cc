@@ -122,3 +122,16 @@ TEST(Config, FsThatNamesNoFileIsRejected) {
   EXPECT_TRUE(apply_setting(cfg, "fs", "///").has_value());
   EXPECT_EQ(cfg.fs, "");
 }
+
+TEST(Config, RootLayout) {
+  Config cfg;
+  EXPECT_EQ(cfg.root_layout, RootLayout::overlay);
+  EXPECT_EQ(format_config(cfg).find("root_layout"), std::string::npos);
+  EXPECT_FALSE(apply_setting(cfg, "root_layout", "tmpfs"));
+  EXPECT_EQ(cfg.root_layout, RootLayout::tmpfs);
+  EXPECT_NE(format_config(cfg).find("root_layout tmpfs\n"), std::string::npos);
+  auto w = apply_setting(cfg, "root_layout", "ramfs");
+  ASSERT_TRUE(w);
+  EXPECT_NE(w->find("expected overlay or tmpfs"), std::string::npos);
+  EXPECT_EQ(cfg.root_layout, RootLayout::tmpfs);
+}

@@ -22,7 +22,7 @@ pair_payload() {
 [ -e /proc/uptime ] || mount -t proc proc /proc
 echo "PAYLOAD-INIT-RAN pid=$$ uptime=$(cat /proc/uptime)"
 echo "PAYLOAD-ROOT-FSTYPE $(stat -f -c %t /)"
-echo "PAYLOAD-LOWER $(grep ' /run/initoverlayfs/lower ' /proc/mounts)"
+echo "PAYLOAD-STAGING $(grep -c ' /run/initoverlayfs' /proc/mounts) mounts under /run/initoverlayfs"
 echo "PAYLOAD-TOKEN $(cat /etc/payload-token)"
 echo "PAYLOAD-BOOT $(ls /boot | tr '\n' ' ')"
 echo "PAYLOAD-MEM $(grep MemAvailable /proc/meminfo)"

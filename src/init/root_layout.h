@@ -1,0 +1,41 @@
+// The two shapes of the new root (config key root_layout), and letting go
+// of the staging mounts once the new root holds them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/error.h"
+#include "core/unique_fd.h"
+
+namespace iofs {
+
+struct NewRoot {
+  bool is_volatile = false;  // every overlay took "volatile"
+  // root_layout tmpfs: an O_PATH fd on the root of each per-directory
+  // overlay, for the release watcher (release_watcher.h).
+  std::vector<UniqueFd> overlays;
+  int copied = 0;  // top-level entries copied into the tmpfs root
+};
+
+// Mounts the new root at paths::kNewRoot over the image at paths::kLower,
+// with a tmpfs (size tmpfs_size) at paths::kUpperFs for the upper layers:
+//   overlay  one overlay of the whole image;
+//   tmpfs    a tmpfs root holding copies of the image's top-level files,
+//            symlinks and empty directories, and one overlay per non-empty
+//            top-level directory mounted on it. klibc's run-init (the
+//            switch_root of initramfs-tools) refuses a root that is not a
+//            ramfs or tmpfs ("rootfs not a ramfs or tmpfs"), so an
+//            initramfs-tools image needs this.
+Result<NewRoot> mount_new_root(RootLayout layout, const std::string& tmpfs_size);
+
+// Detaches the image, upper-tmpfs and boot-filesystem mounts from
+// /run/initoverlayfs. The overlays keep their own references to the layers,
+// so nothing changes for the new root; but once the overlays go away (when
+// the next init leaves the initrd), so do the image and the boot filesystem,
+// which /run carried into the real system otherwise: a read-only
+// superblock of /boot that the real system could not mount read-write.
+void detach_staging_mounts();
+
+}  // namespace iofs
