@@ -7,8 +7,9 @@
 # reads intact; a wrong root hash in the config and a truncated image stop
 # the boot with an initoverlayfs error and the failure action; a corrupted
 # top of the hash tree restarts the machine and a corrupted EROFS
-# superblock panics it, with verity_on_corruption restart / panic; and a
-# root hash signed by a key the kernel does not trust is refused.
+# superblock panics it, with verity_on_corruption restart / panic; the
+# image inside the initrd is verified too; and a root hash signed by a key
+# the kernel does not trust is refused.
 . "$(dirname "$0")/lib/setup.sh"
 command -v veritysetup >/dev/null || boot_fail "veritysetup missing (bash scripts/install-deps.sh)"
 command -v openssl >/dev/null || boot_fail "openssl missing"
@@ -179,7 +180,17 @@ console_expect "$SCRATCH/panic.log" "device-mapper: verity: [0-9]+:[0-9]+: data 
 console_expect "$SCRATCH/panic.log" "Kernel panic - not syncing: dm-verity device corrupted" "panic on corruption"
 console_reject "$SCRATCH/panic.log" 'PAYLOAD-INIT-RAN' "panic on corruption: payload must not run"
 
-# 7. The root hash signed by a key the kernel does not trust (only a
+# 7. The image inside the mini initramfs (--placement initrd): verified
+# through a loop device over the file in the initramfs.
+pair_build "$K612_MODDIR" "$K612_VER" "$SCRATCH/initrd" --rootdir "$payload" --placement initrd --verity
+QEMU_TIMEOUT=240 qemu_boot "$K612_KERNEL" "$SCRATCH/initrd/initramfs-$K612_VER.img" "$SCRATCH/initrd.log" ||
+	boot_fail "QEMU failed or timed out"
+console_reject "$SCRATCH/initrd.log" 'Kernel panic' "initrd placement: no kernel panic"
+console_expect "$SCRATCH/initrd.log" \
+	"initoverlayfs: mount: initramfs:/$(re_escape "initoverlayfs-$K612_VER.img") \(erofs, dm-verity /dev/dm-0 over loop device /dev/loop0\)" "initrd placement: through dm-verity"
+for f in a.bin c.txt; do expect_sum "$SCRATCH/initrd.log" "$f" "initrd placement"; done
+
+# 8. The root hash signed by a key the kernel does not trust (only a
 # product's own kernel or an enrolled MOK can make one trusted).
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=initoverlayfs test" \
 	-keyout "$SCRATCH/sign.key" -out "$SCRATCH/sign.crt" 2>/dev/null
