@@ -144,7 +144,8 @@ struct Boot {
         int err = outcomes[i].err;
         if (err != 0) log::error(Error{"load module", str(moddir, "/", plan[i].path), err}.message());
       }
-    log::info("modules: loop driver loaded in ", ms_since(t0), " ms, for the loop-device fallback");
+    log::info("modules: loop driver loaded in ", ms_since(t0), " ms, ",
+              cfg.verity.enabled ? "for dm-verity over the image file" : "for the loop-device fallback");
   }
 
   // Step 4.

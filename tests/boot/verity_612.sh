@@ -119,6 +119,7 @@ done
 console_expect "$SCRATCH/good.log" \
 	"initoverlayfs: mount: $shown \(erofs, dm-verity /dev/dm-0 over loop device /dev/loop0\)" "mounted through dm-verity"
 console_expect "$SCRATCH/good.log" "initoverlayfs: verity: $shown is checked by dm-verity as /dev/dm-0 \(sha256, root hash ${root:0:16}.*on corruption: eio\)" "verity summary line"
+console_expect "$SCRATCH/good.log" 'initoverlayfs: modules: loop driver loaded in [0-9]+ ms, for dm-verity over the image file' "loop driver loaded for verity on 6.12"
 console_expect "$SCRATCH/good.log" 'PAYLOAD-LOWER /dev/dm-0 /run/initoverlayfs/lower erofs ro' "the lower layer is the verity device"
 for f in a.bin b.bin c.txt d.bin; do expect_sum "$SCRATCH/good.log" "$f" "verified boot"; done
 console_reject "$SCRATCH/good.log" 'device-mapper: verity: .* is corrupted' "verified boot: no corruption"
