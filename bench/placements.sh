@@ -4,7 +4,7 @@
 # (bench/payload.py, fixed seed), the same kernel (Debian 6.12), QEMU TCG
 # with -icount shift=0,sleep=off, 1 vCPU, 3072 MiB for every mode.
 #
-#   bash bench/placements.sh [--size MiB] [--builder PATH] [--out DIR]
+#   bash bench/placements.sh [--size MiB] [--builder PATH] [--out DIR] [--modes "M ..."]
 #
 # Modes: floor (tiny initramfs: the kernel's own cost), classic-zstd, and
 # initoverlayfs with the image
@@ -15,19 +15,23 @@
 #   pmem-erofs-lz4hc the same, compressed (page cache instead of DAX)
 #   virtio-pmem      uncompressed, a virtio-pmem device
 #   bootfs-squashfs, bootfs-ext4, bootfs-btrfs  other lower filesystems
+#   bootfs-erofs-verity, partition-erofs-verity  the same with --verity
+#                    (dm-verity over a loop device / over the partition)
+# --modes "floor bootfs-erofs ..." runs only those.
 # Prints a markdown table (and writes table.md and results.csv to --out):
 # guest seconds when the payload's init runs, MemAvailable then, the
 # program's own "ready in" time, and the sizes of what was booted.
 set -Eeuo pipefail
 shopt -s inherit_errexit
 top=$(cd "$(dirname "$0")/.." && pwd)
-size=64 out="" BUILDER=$top/build/initoverlayfs-install
+size=64 out="" modes="" BUILDER=$top/build/initoverlayfs-install
 while (($#)); do
 	case $1 in
 	--size) size=$2; shift 2 ;;
 	--builder) BUILDER=$(realpath "$2"); shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	*) echo "usage: $0 [--size MiB] [--builder PATH] [--out DIR]" >&2; exit 2 ;;
+	--modes) modes=$2; shift 2 ;;
+	*) echo "usage: $0 [--size MiB] [--builder PATH] [--out DIR] [--modes \"MODE ...\"]" >&2; exit 2 ;;
 	esac
 done
 BOOT_TEST_NAME=placements
@@ -62,6 +66,7 @@ record() { # MODE LOG BOOTED_BYTES NEEDS
 	rows+=("| $mode | $t | $((mem / 1024)) | $ready | $((bytes / 1048576)) | $needs |")
 	boot_log "$mode: init at $t s, MemAvailable $((mem / 1024)) MiB, ready in $ready ms"
 }
+want() { [[ -z $modes || " $modes " == *" $1 "* ]]; }
 sz() { local t=0 f; for f; do t=$((t + $(stat -c %s "$f"))); done; echo "$t"; }
 mini() { echo "$SCRATCH/$1/initramfs-$kver.img"; }
 img() { echo "$SCRATCH/$1/initoverlayfs-$kver.img"; }
@@ -75,12 +80,16 @@ echo "PAYLOAD-INIT-RAN pid=$$ uptime=$(cat /proc/uptime)"
 echo "PAYLOAD-MEM $(grep MemAvailable /proc/meminfo)"
 poweroff -f
 FLOOR
-busybox_initramfs "$SCRATCH/floor.img" "$SCRATCH/floor/init"
-QEMU_MEM=3072 qemu_boot "$kernel" "$SCRATCH/floor.img" "$SCRATCH/floor.log"
-record floor "$SCRATCH/floor.log" "$(sz "$SCRATCH/floor.img")" "nothing"
-(cd "$payload" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | zstd -q -19 -T0 -c >"$SCRATCH/classic.img"
-QEMU_MEM=3072 qemu_boot "$kernel" "$SCRATCH/classic.img" "$SCRATCH/classic.log"
-record classic-zstd "$SCRATCH/classic.log" "$(sz "$SCRATCH/classic.img")" "the whole initramfs loaded by the bootloader"
+if want floor; then
+	busybox_initramfs "$SCRATCH/floor.img" "$SCRATCH/floor/init"
+	QEMU_MEM=3072 qemu_boot "$kernel" "$SCRATCH/floor.img" "$SCRATCH/floor.log"
+	record floor "$SCRATCH/floor.log" "$(sz "$SCRATCH/floor.img")" "nothing"
+fi
+if want classic-zstd; then
+	(cd "$payload" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | zstd -q -19 -T0 -c >"$SCRATCH/classic.img"
+	QEMU_MEM=3072 qemu_boot "$kernel" "$SCRATCH/classic.img" "$SCRATCH/classic.log"
+	record classic-zstd "$SCRATCH/classic.log" "$(sz "$SCRATCH/classic.img")" "the whole initramfs loaded by the bootloader"
+fi
 
 disk_for() { # TAG: an ext4 disk holding TAG's image
 	local uuid=$1 tag=$2
@@ -88,29 +97,44 @@ disk_for() { # TAG: an ext4 disk holding TAG's image
 	cp "$(img "$tag")" "$SCRATCH/$tag.content/"
 	disk_ext4_make "$SCRATCH/$tag.disk" $(( $(stat -c %s "$(img "$tag")") / 1048576 + 64 )) boot "$uuid" "$SCRATCH/$tag.content"
 }
-for fs in erofs squashfs ext4 btrfs; do
+for mode in bootfs-erofs bootfs-squashfs bootfs-ext4 bootfs-btrfs bootfs-erofs-verity; do
+	want "$mode" || continue
+	fs=${mode#bootfs-} extra=()
+	[[ $fs == erofs-verity ]] && fs=erofs extra=(--verity)
 	uuid=$(cat /proc/sys/kernel/random/uuid)
-	pair_build "$moddir" "$kver" "$SCRATCH/b-$fs" --rootdir "$payload" --bootfs "UUID=$uuid" --bootfstype ext4 --lowerfs "$fs" 2>/dev/null
-	disk_for "$uuid" "b-$fs"
-	QEMU_MEM=3072 qemu_boot "$kernel" "$(mini "b-$fs")" "$SCRATCH/b-$fs.log" -- -drive "file=$SCRATCH/b-$fs.disk,format=raw,if=virtio"
-	record "bootfs-$fs" "$SCRATCH/b-$fs.log" "$(sz "$(mini "b-$fs")" "$(img "b-$fs")")" \
-		"$([[ $fs == erofs ]] && echo "a boot filesystem (ext4 here) the kernel can reach" || echo "a boot filesystem; a loop device; the kernel's $fs")"
+	pair_build "$moddir" "$kver" "$SCRATCH/$mode" --rootdir "$payload" --bootfs "UUID=$uuid" --bootfstype ext4 --lowerfs "$fs" "${extra[@]}" 2>/dev/null
+	disk_for "$uuid" "$mode"
+	QEMU_MEM=3072 qemu_boot "$kernel" "$(mini "$mode")" "$SCRATCH/$mode.log" -- -drive "file=$SCRATCH/$mode.disk,format=raw,if=virtio"
+	case $mode in
+	bootfs-erofs) needs="a boot filesystem (ext4 here) the kernel can reach" ;;
+	bootfs-erofs-verity) needs="a boot filesystem; a loop device; dm-verity (the hash tree appended to the image)" ;;
+	*) needs="a boot filesystem; a loop device; the kernel's $fs" ;;
+	esac
+	record "$mode" "$SCRATCH/$mode.log" "$(sz "$(mini "$mode")" "$(img "$mode")")" "$needs"
 done
 
-pair_build "$moddir" "$kver" "$SCRATCH/part" --rootdir "$payload" --placement partition --bootfs PARTLABEL=iofs_b 2>/dev/null
-isz=$(( $(stat -c %s "$(img part)") / 1048576 + 8 ))
-truncate -s $((2 * isz + 4))M "$SCRATCH/part.disk"
-printf 'label: gpt\nsize=%sMiB, name=iofs_a\nsize=%sMiB, name=iofs_b\n' "$isz" "$isz" | sfdisk -q "$SCRATCH/part.disk"
-start=$(sfdisk -J "$SCRATCH/part.disk" | python3 -c 'import json,sys; print(json.load(sys.stdin)["partitiontable"]["partitions"][1]["start"])')
-dd if="$(img part)" of="$SCRATCH/part.disk" bs=512 seek="$start" conv=notrunc status=none
-QEMU_MEM=3072 qemu_boot "$kernel" "$(mini part)" "$SCRATCH/part.log" -- -drive "file=$SCRATCH/part.disk,format=raw,if=virtio"
-record partition-erofs "$SCRATCH/part.log" "$(sz "$(mini part)" "$(img part)")" "a partition of its own (GPT, PARTLABEL=); no boot filesystem driver"
+for mode in partition-erofs partition-erofs-verity; do
+	want "$mode" || continue
+	extra=(); [[ $mode == *-verity ]] && extra=(--verity)
+	pair_build "$moddir" "$kver" "$SCRATCH/$mode" --rootdir "$payload" --placement partition --bootfs PARTLABEL=iofs_b "${extra[@]}" 2>/dev/null
+	isz=$(( $(stat -c %s "$(img "$mode")") / 1048576 + 8 ))
+	truncate -s $((2 * isz + 4))M "$SCRATCH/$mode.disk"
+	printf 'label: gpt\nsize=%sMiB, name=iofs_a\nsize=%sMiB, name=iofs_b\n' "$isz" "$isz" | sfdisk -q "$SCRATCH/$mode.disk"
+	start=$(sfdisk -J "$SCRATCH/$mode.disk" | python3 -c 'import json,sys; print(json.load(sys.stdin)["partitiontable"]["partitions"][1]["start"])')
+	dd if="$(img "$mode")" of="$SCRATCH/$mode.disk" bs=512 seek="$start" conv=notrunc status=none
+	QEMU_MEM=3072 qemu_boot "$kernel" "$(mini "$mode")" "$SCRATCH/$mode.log" -- -drive "file=$SCRATCH/$mode.disk,format=raw,if=virtio"
+	record "$mode" "$SCRATCH/$mode.log" "$(sz "$(mini "$mode")" "$(img "$mode")")" \
+		"a partition of its own (GPT, PARTLABEL=); no boot filesystem driver$([[ $mode == *-verity ]] && echo "; dm-verity")"
+done
 
-pair_build "$moddir" "$kver" "$SCRATCH/initrd" --rootdir "$payload" --placement initrd 2>/dev/null
-QEMU_MEM=3072 qemu_boot "$kernel" "$(mini initrd)" "$SCRATCH/initrd.log"
-record initrd-erofs "$SCRATCH/initrd.log" "$(sz "$(mini initrd)")" "only the mini initramfs (holding the image); loop"
+if want initrd-erofs; then
+	pair_build "$moddir" "$kver" "$SCRATCH/initrd" --rootdir "$payload" --placement initrd 2>/dev/null
+	QEMU_MEM=3072 qemu_boot "$kernel" "$(mini initrd)" "$SCRATCH/initrd.log"
+	record initrd-erofs "$SCRATCH/initrd.log" "$(sz "$(mini initrd)")" "only the mini initramfs (holding the image); loop"
+fi
 
 for tag in pmem pmemz; do
+	want "$([[ $tag == pmem ]] && echo pmem-erofs || echo pmem-erofs-lz4hc)" || continue
 	extra=(); [[ $tag == pmemz ]] && extra=(--compression lz4hc)
 	pair_build "$moddir" "$kver" "$SCRATCH/$tag" --rootdir "$payload" --placement pmem "${extra[@]}" 2>/dev/null
 	region=$(( ($(stat -c %s "$(img "$tag")") + (128 << 20) - 1) / (128 << 20) * 128 ))
@@ -120,11 +144,13 @@ for tag in pmem pmemz; do
 		"$(sz "$(mini "$tag")" "$(img "$tag")")" "the bootloader loads the image into RAM kept as pmem (memmap=${region}M!ADDR); DAX"
 done
 
-pair_build "$moddir" "$kver" "$SCRATCH/vpmem" --rootdir "$payload" --placement virtio-pmem 2>/dev/null
-QEMU_MEM=3072,slots=2,maxmem=16G qemu_boot "$kernel" "$(mini vpmem)" "$SCRATCH/vpmem.log" -- \
-	-object "memory-backend-file,id=iofs,mem-path=$(img vpmem),size=$(stat -c %s "$(img vpmem)"),readonly=on" \
-	-device virtio-pmem-pci,memdev=iofs
-record virtio-pmem "$SCRATCH/vpmem.log" "$(sz "$(mini vpmem)" "$(img vpmem)")" "a VM with a virtio-pmem device backed by the image file; DAX"
+if want virtio-pmem; then
+	pair_build "$moddir" "$kver" "$SCRATCH/vpmem" --rootdir "$payload" --placement virtio-pmem 2>/dev/null
+	QEMU_MEM=3072,slots=2,maxmem=16G qemu_boot "$kernel" "$(mini vpmem)" "$SCRATCH/vpmem.log" -- \
+		-object "memory-backend-file,id=iofs,mem-path=$(img vpmem),size=$(stat -c %s "$(img vpmem)"),readonly=on" \
+		-device virtio-pmem-pci,memdev=iofs
+	record virtio-pmem "$SCRATCH/vpmem.log" "$(sz "$(mini vpmem)" "$(img vpmem)")" "a VM with a virtio-pmem device backed by the image file; DAX"
+fi
 
 {
 	echo "Payload: ${payload_mib} MiB of bench/payload.py content; kernel $kver; QEMU TCG -icount shift=0,sleep=off, 1 vCPU, 3072 MiB"

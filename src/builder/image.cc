@@ -11,7 +11,7 @@
 
 namespace iofs {
 
-static std::string config_value(std::string_view config, std::string_view key) {
+std::string kernel_config_value(std::string_view config, std::string_view key) {
   for (std::string_view line : split_lines(config)) {
     if (line.starts_with(key) && line.size() > key.size() && line[key.size()] == '=')
       return std::string(line.substr(key.size() + 1));
@@ -33,13 +33,13 @@ Result<std::string> check_kernel_reads(const std::string& moddir, const std::str
                          : fmt.fs == "ext4"   ? "CONFIG_EXT4_FS"
                          : fmt.fs == "btrfs"  ? "CONFIG_BTRFS_FS"
                                               : "CONFIG_EROFS_FS";
-    if (config_value(*text, option).empty())
+    if (kernel_config_value(*text, option).empty())
       return fail("kernel " + kver, str("cannot mount ", fmt.fs, " images (", option,
                                         " is not set in ", path, ")"));
-    if (fmt.fs == "squashfs" && config_value(*text, "CONFIG_SQUASHFS_ZSTD") != "y")
+    if (fmt.fs == "squashfs" && kernel_config_value(*text, "CONFIG_SQUASHFS_ZSTD") != "y")
       return fail("kernel " + kver, str("cannot read zstd squashfs (CONFIG_SQUASHFS_ZSTD is not set in ", path, ")"));
     if (fmt.fs == "erofs" && fmt.compression != "none" &&
-        config_value(*text, "CONFIG_EROFS_FS_ZIP") != "y")
+        kernel_config_value(*text, "CONFIG_EROFS_FS_ZIP") != "y")
       return fail("kernel " + kver,
                   str("cannot read compressed EROFS images (CONFIG_EROFS_FS_ZIP is not set in ",
                       path, "); use --compression none"));

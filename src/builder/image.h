@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "core/error.h"
 
@@ -14,6 +15,9 @@ struct ImageFormat {
   int level = 12;                     // lz4hc level, -1: mkfs.erofs default
   std::string uuid;                   // erofs: filesystem UUID to set (-U)
 };
+
+// The value of KEY (CONFIG_...) in a kernel config's text; "" if unset.
+std::string kernel_config_value(std::string_view config, std::string_view key);
 
 // Refuses a format the target kernel cannot mount, when its config is
 // found (/boot/config-KVER, or boot/config-KVER beside an unpacked

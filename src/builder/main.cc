@@ -34,6 +34,7 @@
 #include "builder/options.h"
 #include "builder/partition_writer.h"
 #include "builder/spawn.h"
+#include "builder/verity.h"
 #include "core/config.h"
 #include "core/device_spec.h"
 #include "core/strings.h"
@@ -120,6 +121,8 @@ struct Builder {
   std::string image_uuid;  // pmem placements
   ModuleClosure modules;
   std::vector<std::string> requested;
+  std::optional<VerityConfig> verity;  // --verity: the appended tree's parameters
+  static constexpr const char* kRootHashSig = "etc/initoverlayfs.roothash.p7s";
 
   template <class... Args>
   void say(const Args&... args) {
@@ -278,6 +281,7 @@ struct Builder {
       on_demand.erase("erofs");
       names.insert("fs-" + o.lowerfs);
     }
+    if (o.verity) names.insert("dm-verity");  // with dm-mod, dm-bufio: loaded at start
     requested.assign(names.begin(), names.end());
     modules = resolve_modules(index, requested);
     if (auto alias_text = sys::read_file(o.moddir + "/modules.alias", 64 << 20)) {
@@ -321,7 +325,15 @@ struct Builder {
     cfg.placement = in_pmem()
                         ? Placement::partition
                         : parse_placement(o.placement).value_or(Placement::bootfs);
-    if (in_pmem()) cfg.fs_options = "dax=always";
+    // DAX maps the pmem directly; dm-verity has to see every read, so a
+    // verified image goes through the page cache instead.
+    if (in_pmem() && !verity) cfg.fs_options = "dax=always";
+    if (verity) {
+      cfg.verity = *verity;
+      cfg.verity.on_corruption =
+          parse_verity_on_corruption(o.verity_on_corruption).value_or(VerityOnCorruption::eio);
+      if (!o.verity_sign_key.empty()) cfg.verity.root_hash_sig = str("/", kRootHashSig);
+    }
     cfg.bootfs = bootfs.spec;
     cfg.bootfs_hint = bootfs.hint;
     cfg.bootfstype = bootfs.fstype;
@@ -348,8 +360,22 @@ struct Builder {
     std::string mini_tmp = TRY(make_temp_path(o.output_dir, o.initramfs_name));
     temps.add(mini_tmp);
 
+    if (o.verity && !config_used.empty())
+      TRY(check_kernel_verity(config_used, !o.verity_sign_key.empty()));
+
     say("making the ", fmt.fs, " image");
     TRY(make_image(tree, image_tmp, fmt, o.verbose));
+    std::string root_hash_sig;
+    if (o.verity) {
+      say("appending the dm-verity hash tree (veritysetup)");
+      verity = TRY(append_hash_tree(image_tmp, o.verbose));
+      if (!o.verity_sign_key.empty()) {
+        std::string dir = TRY(make_temp_dir("sign"));
+        temps.add(dir);
+        root_hash_sig = TRY(sign_root_hash(verity->root_hash, o.verity_sign_key,
+                                           o.verity_sign_cert, dir));
+      }
+    }
     if (o.placement == "virtio-pmem") {
       // QEMU maps the file as guest memory: its size must be a multiple of
       // the 2 MiB the memory device is aligned to. Zeros past the end of an
@@ -371,6 +397,7 @@ struct Builder {
     spec.moddir = o.moddir;
     spec.plan = modules.plan;
     spec.compression = o.initramfs_compression;
+    if (!root_hash_sig.empty()) spec.extra_files.emplace_back(kRootHashSig, root_hash_sig);
     if (o.placement == "initrd") {
       spec.appended_image = image_tmp;
       spec.appended_name = o.image_name;
@@ -442,6 +469,13 @@ struct Builder {
                   image.c_str(), static_cast<unsigned long long>(file_size(image)),
                   bootfs.spec.c_str());
     }
+    if (verity)
+      std::printf("  verity          %s root hash %s, hash tree from byte %llu of the image,\n"
+                  "                  on corruption: %s%s\n",
+                  verity->hash_algorithm.c_str(), verity->root_hash.c_str(),
+                  static_cast<unsigned long long>(verity->hash_offset),
+                  o.verity_on_corruption.c_str(),
+                  o.verity_sign_key.empty() ? "" : ", root hash signed (PKCS#7)");
     std::printf("  modules         %s\n", names.empty() ? "none" : join(names).c_str());
     if (!modules.builtin.empty())
       std::printf("  built in        %s\n", join(modules.builtin).c_str());

@@ -82,6 +82,7 @@ Result<std::string> mini_initramfs_cpio(const MiniInitramfsSpec& spec) {
                                      .rdevmajor = 5, .rdevminor = 1};
   file("init", TRY(sys::read_file(spec.program, 64 << 20)), 0755);
   file("etc/initoverlayfs.conf", spec.config_text, 0644);
+  for (const auto& [name, data] : spec.extra_files) file(name, data, 0644);
   if (!spec.plan.empty()) {
     std::vector<PlannedModule> stored = spec.plan;
     const std::vector<bool> at_start = loaded_at_start(spec.plan);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -26,6 +27,9 @@ struct MiniInitramfsSpec {
   // unpacking them with the cpio would delay /init for nothing.
   bool decompress_modules = true;
   std::string compression = "zstd";
+  // More files, name (relative to the root) and contents, mode 0644: the
+  // root hash signature of --verity-sign.
+  std::vector<std::pair<std::string, std::string>> extra_files;
   // --placement initrd: this file goes into an uncompressed cpio appended
   // after the compressed one, as /appended_name. Uncompressed so the kernel
   // only copies it (the EROFS image is compressed already).

@@ -55,6 +55,17 @@ Contents:
   --initramfs-compression ALGO
                             mini initramfs compression: zstd (default), gzip,
                             xz, lz4, none
+Authentication:
+  --verity                  append a dm-verity hash tree to the image (with
+                            veritysetup) and put its root hash in the mini
+                            initramfs: the kernel checks every block read
+  --verity-on-corruption eio|restart|panic
+                            what a block that fails its check does: an I/O
+                            error for that read (default), a restart, or a
+                            kernel panic; implies --verity
+  --verity-sign KEY,CERT    sign the root hash (PKCS#7, openssl smime) and
+                            have the kernel check the signature against its
+                            trusted keyrings; implies --verity
   --drivers MOD,...         more modules for the mini initramfs
   --hostonly                only the modules this machine needs to reach the
                             boot filesystem, instead of the generic set
@@ -157,6 +168,21 @@ Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& arg
       } else if (o.image_compression == "lz4hc") {
         o.image_level = 12;
       }
+    } else if (arg == "--verity") {
+      TRY(no_value());
+      o.verity = true;
+    } else if (arg == "--verity-on-corruption") {
+      o.verity_on_corruption = TRY(value());
+      if (!parse_verity_on_corruption(o.verity_on_corruption))
+        return bad("--verity-on-corruption takes eio, restart or panic, not '" +
+                   o.verity_on_corruption + "'");
+      o.verity = true;
+    } else if (arg == "--verity-sign") {
+      auto parts = split_commas(TRY(value()));
+      if (parts.size() != 2) return bad("--verity-sign takes KEY,CERT (two files)");
+      o.verity_sign_key = parts[0];
+      o.verity_sign_cert = parts[1];
+      o.verity = true;
     } else if (arg == "--drivers") {
       for (auto& d : split_commas(TRY(value()))) o.drivers.push_back(d);
     } else if (arg == "--set") {

@@ -34,6 +34,9 @@ struct BuilderOptions {
   std::string image_compression = "lz4hc";
   int image_level = 12;        // -1: tool default
   std::string initramfs_compression = "zstd";
+  bool verity = false;                        // append a dm-verity hash tree
+  std::string verity_on_corruption = "eio";   // eio, restart, panic
+  std::string verity_sign_key, verity_sign_cert;  // --verity-sign KEY,CERT
   std::vector<std::string> drivers;
   std::string early_boot_program;  // default: the one installed with us
   std::vector<std::pair<std::string, std::string>> settings;  // --set KEY=VALUE

@@ -48,6 +48,22 @@ std::string_view to_string(RootLayout l) {
   return l == RootLayout::tmpfs ? "tmpfs" : "overlay";
 }
 
+std::optional<VerityOnCorruption> parse_verity_on_corruption(std::string_view s) {
+  if (s == "eio") return VerityOnCorruption::eio;
+  if (s == "restart") return VerityOnCorruption::restart;
+  if (s == "panic") return VerityOnCorruption::panic;
+  return std::nullopt;
+}
+
+std::string_view to_string(VerityOnCorruption v) {
+  switch (v) {
+    case VerityOnCorruption::eio: return "eio";
+    case VerityOnCorruption::restart: return "restart";
+    case VerityOnCorruption::panic: return "panic";
+  }
+  return "eio";
+}
+
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
   int64_t scale = 1000;
   if (s.ends_with("ms")) {
@@ -78,6 +94,82 @@ static bool valid_tmpfs_size(std::string_view s) {
       last == 'g' || last == 'G')
     s.remove_suffix(1);
   return parse_int<uint64_t>(s).has_value();
+}
+
+// Lowercase hex digits, an even number of them (whole bytes).
+static std::optional<std::string> parse_hex(std::string_view s) {
+  if (s.empty() || s.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  for (char c : s) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
+    out += c;
+  }
+  return out;
+}
+
+// The verity_* keys and verity itself; nullopt when `key` is none of them.
+static std::optional<std::optional<std::string>> apply_verity_setting(
+    VerityConfig& v, std::string_view key, std::string_view value) {
+  using Outcome = std::optional<std::string>;
+  auto bad = [&](std::string_view why) -> Outcome {
+    return str("bad value '", value, "' for ", key, ": ", why);
+  };
+  if (key == "verity") {
+    auto b = parse_bool(value);
+    if (!b) return bad("expected 0 or 1");
+    v.enabled = *b;
+    return Outcome{};
+  }
+  if (key == "verity_root_hash") {
+    auto h = parse_hex(value);
+    if (!h) return bad("expected hex digits");
+    v.root_hash = *h;
+    return Outcome{};
+  }
+  if (key == "verity_salt") {
+    if (value == "-") {
+      v.salt = "-";
+      return Outcome{};
+    }
+    auto h = parse_hex(value);
+    if (!h) return bad("expected hex digits or -");
+    v.salt = *h;
+    return Outcome{};
+  }
+  if (key == "verity_data_block_size" || key == "verity_hash_block_size") {
+    auto n = parse_int<uint32_t>(value);
+    if (!n || *n < 512 || *n > 65536 || (*n & (*n - 1)) != 0)
+      return bad("expected a power of two from 512 to 65536");
+    (key == "verity_data_block_size" ? v.data_block_size : v.hash_block_size) = *n;
+    return Outcome{};
+  }
+  if (key == "verity_data_blocks" || key == "verity_hash_offset") {
+    auto n = parse_int<uint64_t>(value);
+    if (!n) return bad("expected a number");
+    (key == "verity_data_blocks" ? v.data_blocks : v.hash_offset) = *n;
+    return Outcome{};
+  }
+  if (key == "verity_hash_algorithm") {
+    bool ok = !value.empty();
+    for (char c : value)
+      ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
+    if (!ok) return bad("expected a kernel hash name like sha256");
+    v.hash_algorithm = value;
+    return Outcome{};
+  }
+  if (key == "verity_on_corruption") {
+    auto o = parse_verity_on_corruption(value);
+    if (!o) return bad("expected eio, restart or panic");
+    v.on_corruption = *o;
+    return Outcome{};
+  }
+  if (key == "verity_root_hash_sig") {
+    if (!value.starts_with('/')) return bad("expected an absolute path");
+    v.root_hash_sig = value;
+    return Outcome{};
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> apply_setting(Config& cfg, std::string_view key,
@@ -152,7 +244,43 @@ std::optional<std::string> apply_setting(Config& cfg, std::string_view key,
     cfg.debug = *b;
     return std::nullopt;
   }
+  if (auto outcome = apply_verity_setting(cfg.verity, key, value)) return *outcome;
   return str("unknown key '", key, "'");
+}
+
+static bool is_verity_key(std::string_view key) {
+  return key == "verity" || key.starts_with("verity_");
+}
+
+std::vector<std::string> apply_cmdline_overrides(
+    Config& cfg, const std::vector<std::pair<std::string, std::string>>& overrides) {
+  // Decided by the config file alone: an override that enables verity
+  // (more checking) is fine, and its own verity_* keys must then apply.
+  const bool locked = cfg.verity.enabled;
+  std::vector<std::string> warnings;
+  for (const auto& [key, value] : overrides) {
+    if (locked && is_verity_key(key)) {
+      warnings.push_back(str("initoverlayfs.", key, ": refused: the configuration requires "
+                             "dm-verity, whose settings the kernel command line cannot change"));
+      continue;
+    }
+    if (auto w = apply_setting(cfg, key, value))
+      warnings.push_back(str("initoverlayfs.", key, ": ", *w));
+  }
+  return warnings;
+}
+
+std::optional<std::string> verity_config_problem(const VerityConfig& v) {
+  if (v.root_hash.empty()) return "no verity_root_hash";
+  if (v.data_blocks == 0) return "no verity_data_blocks";
+  if (v.data_blocks > UINT64_MAX / v.data_block_size) return "verity_data_blocks too large";
+  if (v.hash_offset % v.hash_block_size != 0)
+    return str("verity_hash_offset ", v.hash_offset, " is not a multiple of the hash block size ",
+               v.hash_block_size);
+  if (v.hash_offset < v.data_blocks * v.data_block_size)
+    return str("verity_hash_offset ", v.hash_offset, " lies inside the ", v.data_blocks,
+               " data blocks");
+  return std::nullopt;
 }
 
 void parse_config(std::string_view text, Config& cfg,
@@ -197,6 +325,18 @@ std::string format_config(const Config& cfg) {
   put("init", cfg.init);
   if (cfg.root_layout != RootLayout::overlay) put("root_layout", to_string(cfg.root_layout));
   if (cfg.debug) put("debug", "1");
+  if (const VerityConfig& v = cfg.verity; v.enabled) {
+    put("verity", "1");
+    put("verity_root_hash", v.root_hash);
+    put("verity_salt", v.salt);
+    put("verity_data_block_size", std::to_string(v.data_block_size));
+    put("verity_hash_block_size", std::to_string(v.hash_block_size));
+    put("verity_data_blocks", std::to_string(v.data_blocks));
+    put("verity_hash_offset", std::to_string(v.hash_offset));
+    put("verity_hash_algorithm", v.hash_algorithm);
+    put("verity_on_corruption", to_string(v.on_corruption));
+    put("verity_root_hash_sig", v.root_hash_sig);
+  }
   return out;
 }
 

@@ -9,9 +9,11 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace iofs {
@@ -39,6 +41,30 @@ enum class RootLayout { overlay, tmpfs };
 std::optional<RootLayout> parse_root_layout(std::string_view s);
 std::string_view to_string(RootLayout l);
 
+// What dm-verity does when a block does not match its hash
+// (Documentation/admin-guide/device-mapper/verity.rst): fail the read with
+// EIO (the default), restart the machine, or panic.
+enum class VerityOnCorruption { eio, restart, panic };
+std::optional<VerityOnCorruption> parse_verity_on_corruption(std::string_view s);
+std::string_view to_string(VerityOnCorruption v);
+
+// The image's dm-verity parameters, as veritysetup format computed them.
+// The hash tree is appended to the image: it starts at hash_offset bytes
+// (the end of the data, aligned to the block size), without a verity
+// superblock, so every parameter comes from here.
+struct VerityConfig {
+  bool enabled = false;        // "verity 1": required, and locked (see below)
+  std::string root_hash;       // lowercase hex
+  std::string salt = "-";      // lowercase hex, "-" for none
+  uint32_t data_block_size = 4096;
+  uint32_t hash_block_size = 4096;
+  uint64_t data_blocks = 0;
+  uint64_t hash_offset = 0;    // bytes from the start of the image
+  std::string hash_algorithm = "sha256";
+  VerityOnCorruption on_corruption = VerityOnCorruption::eio;
+  std::string root_hash_sig;   // PKCS#7 signature file in the mini initramfs
+};
+
 struct Config {
   Placement placement = Placement::bootfs;
   std::string bootfs;       // UUID=, LABEL=, PARTUUID=, PARTLABEL= or /dev/...
@@ -55,12 +81,27 @@ struct Config {
   std::string init;                        // next init; empty: kernel order
   RootLayout root_layout = RootLayout::overlay;
   bool debug = false;
+  VerityConfig verity;
 };
 
 // Applies one key/value to cfg. Returns a warning text for an unknown key
 // or a bad value (cfg then keeps its previous value), nullopt on success.
 std::optional<std::string> apply_setting(Config& cfg, std::string_view key,
                                          std::string_view value);
+
+// Applies the kernel command line's initoverlayfs.<key>=<value> overrides
+// in order. When the config file requires verity (cfg.verity.enabled on
+// entry), no verity_* key (nor verity itself) can be changed from there:
+// such an override is refused and a warning returned for it, so a
+// bootloader prompt cannot turn authentication off or swap the root hash.
+// Returns the warnings, each naming the key.
+std::vector<std::string> apply_cmdline_overrides(
+    Config& cfg, const std::vector<std::pair<std::string, std::string>>& overrides);
+
+// Why the verity settings cannot be used (a missing root hash, a hash
+// offset inside the data...), or nullopt when they are complete. Only
+// meaningful when cfg.verity.enabled.
+std::optional<std::string> verity_config_problem(const VerityConfig& v);
 
 // Parses a config file's text into cfg; warnings are appended, each naming
 // the line ("line 3: unknown key 'bootfz'").

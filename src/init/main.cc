@@ -21,6 +21,7 @@
 #include "core/strings.h"
 #include "core/sys.h"
 #include "init/device_finder.h"
+#include "init/dm_verity.h"
 #include "init/handover.h"
 #include "init/module_loader.h"
 #include "init/mounts.h"
@@ -66,9 +67,8 @@ struct Boot {
     if (auto cmdline = sys::read_file("/proc/cmdline")) {
       CmdlineSettings s = extract_settings(parse_kernel_cmdline(*cmdline));
       if (s.rdinit) rdinit = *s.rdinit;
-      for (const auto& [key, value] : s.overrides)
-        if (auto w = apply_setting(cfg, key, value))
-          log::warning("kernel command line: initoverlayfs.", key, ": ", *w);
+      for (const std::string& w : apply_cmdline_overrides(cfg, s.overrides))
+        log::warning("kernel command line: ", w);
     }
     log::set_debug(cfg.debug);
     if (cfg.bootfs.empty() && cfg.placement != Placement::initrd)
@@ -77,6 +77,10 @@ struct Boot {
     if (cfg.fs.empty() && cfg.placement != Placement::partition)
       return fail("no image configured",
                   str("(set fs in ", kConfigPath, " or initoverlayfs.fs=)"));
+    if (cfg.verity.enabled)
+      if (auto problem = verity_config_problem(cfg.verity))
+        return fail("verity is required but its settings are incomplete:",
+                    str(*problem, " (", kConfigPath, ")"));
     return {};
   }
 
@@ -143,7 +147,8 @@ struct Boot {
         int err = outcomes[i].err;
         if (err != 0) log::error(Error{"load module", str(moddir, "/", plan[i].path), err}.message());
       }
-    log::info("modules: loop driver loaded in ", ms_since(t0), " ms, for the loop-device fallback");
+    log::info("modules: loop driver loaded in ", ms_since(t0), " ms, ",
+              cfg.verity.enabled ? "for dm-verity over the image file" : "for the loop-device fallback");
   }
 
   // Step 4.
@@ -179,12 +184,19 @@ struct Boot {
         std::string type = cfg.bootfstype.empty() ? dev->fstype : cfg.bootfstype;
         TRY(mount_boot_filesystem(dev->devnode, type, cfg.bootfs_options));
         std::string shown = "/boot/" + cfg.fs;
+        if (cfg.verity.enabled)
+          return std::pair{TRY(mount_verified_image(paths::kBoot + "/" + cfg.fs, shown, cfg,
+                                                    need_loop)),
+                           shown};
         return std::pair{TRY(mount_lower_image(paths::kBoot + "/" + cfg.fs, shown, cfg.fstype,
                                                cfg.fs_options, need_loop)),
                          shown};
       }
       case Placement::partition: {
         // The device is the image: no boot filesystem, no driver for one.
+        if (cfg.verity.enabled)
+          return std::pair{TRY(mount_verified_image(dev->devnode, dev->devnode, cfg)),
+                           dev->devnode};
         TRY(sys::make_dirs(paths::kLower));
         auto r = sys::mount(dev->devnode, paths::kLower, cfg.fstype, MS_RDONLY,
                             lower_mount_data(cfg.fstype, cfg.fs_options));
@@ -197,6 +209,9 @@ struct Boot {
         // ENOTBLK to a file-backed mount there, so it goes through a loop
         // device, which keeps the file alive after the old root is freed.
         std::string shown = "/" + cfg.fs;
+        if (cfg.verity.enabled)
+          return std::pair{TRY(mount_verified_image(shown, "initramfs:" + shown, cfg, need_loop)),
+                           "initramfs:" + shown};
         return std::pair{TRY(mount_lower_image(shown, "initramfs:" + shown, cfg.fstype,
                                                cfg.fs_options, need_loop)),
                          "initramfs:" + shown};

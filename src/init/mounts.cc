@@ -86,12 +86,9 @@ Result<void> mount_boot_filesystem(const std::string& devnode,
   return sys::mount(devnode, paths::kBoot, fstype, o.flags, o.data);
 }
 
-namespace {
-
-// Configures a free loop device over the image in one LOOP_CONFIGURE call
-// (Linux >= 5.8): read-only, detached automatically when the last user (the
-// mount) goes away, direct I/O so the image is not cached twice (once by
-// the loop device, once by the filesystem holding the image).
+// One LOOP_CONFIGURE call (Linux >= 5.8): read-only, autoclear, direct I/O
+// so the image is not cached twice (once by the loop device, once by the
+// filesystem holding the image).
 Result<std::pair<std::string, UniqueFd>> attach_loop(const std::string& image) {
   UniqueFd control = TRY(sys::open("/dev/loop-control", O_RDWR));
   UniqueFd backing = TRY(sys::open(image, O_RDONLY));
@@ -116,8 +113,6 @@ Result<std::pair<std::string, UniqueFd>> attach_loop(const std::string& image) {
   }
 }
 
-}  // namespace
-
 std::string lower_mount_data(const std::string& fstype, const std::string& extra) {
   std::string data = fstype == "ext4" ? "noload" : fstype == "btrfs" ? "rescue=nologreplay" : "";
   if (!extra.empty()) data += (data.empty() ? "" : ",") + extra;
@@ -129,6 +124,9 @@ std::string AttachedImage::describe() const {
     case ImageAttach::file_backed: return "file-backed";
     case ImageAttach::loop: return "loop device " + loop_device;
     case ImageAttach::block_device: return "block device";
+    case ImageAttach::verity:
+      return str("dm-verity ", verity_device, " over ",
+                 loop_device.empty() ? "the block device" : "loop device " + loop_device);
   }
   return {};
 }

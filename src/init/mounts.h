@@ -3,9 +3,11 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 
 #include "core/config.h"
 #include "core/error.h"
+#include "core/unique_fd.h"
 
 namespace iofs {
 
@@ -28,11 +30,12 @@ Result<void> mount_boot_filesystem(const std::string& devnode,
                                    const std::string& fstype,
                                    const std::string& options);
 
-enum class ImageAttach { file_backed, loop, block_device };
+enum class ImageAttach { file_backed, loop, block_device, verity };
 
 struct AttachedImage {
   ImageAttach how;
-  std::string loop_device;  // set when how == loop
+  std::string loop_device;    // set when how == loop, or verity over a file
+  std::string verity_device;  // set when how == verity: /dev/dm-N
 
   std::string describe() const;  // "file-backed", "loop device /dev/loop0", ...
 };
@@ -47,6 +50,12 @@ Result<AttachedImage> mount_lower_image(const std::string& image,
                                         const std::string& fstype,
                                         const std::string& fs_options,
                                         const std::function<void()>& need_loop = {});
+
+// A free loop device configured read-only over the image file in one
+// LOOP_CONFIGURE call, with autoclear: it detaches when its last user goes
+// away, so keep the returned fd open until something else (a mount, a
+// device-mapper table) holds the device.
+Result<std::pair<std::string, UniqueFd>> attach_loop(const std::string& image);
 
 // Mount data for a read-only lower layer of this type: writable
 // filesystems must not replay a journal or log into the image ("noload"
