@@ -11,6 +11,7 @@ pkgs=(
   qemu-system-x86                                # boot tests
   squashfs-tools btrfs-progs                     # --lowerfs
   dracut-core                                    # builder with no input
+  debootstrap                                    # full-system tests
 )
 missing=()
 for p in "${pkgs[@]}"; do
