@@ -107,7 +107,7 @@ system_check() {
 }
 
 system_console_excerpt() {
-	tr -d '\r' <"$1" | sed 's/\x1b\[[0-9;]*m//g' | grep -aE 'initoverlayfs: |run-init|Kernel panic|No init found|would change RO state|Failed to mount|Dependency failed|emergency|Emergency|You are in|Cannot open access|IOFS-REPORT (state|failed|root|boot|early-mount|loop)' |
+	tr -d '\r' <"$1" | sed 's/\x1b\[[0-9;]*m//g' | grep -aE 'initoverlayfs: |run-init|Kernel panic|No init found|Target filesystem doesn.t have|Rebooting automatically|fsck not present|would change RO state|Failed to mount|Dependency failed|emergency|Emergency|You are in|Cannot open access|IOFS-REPORT (state|failed|root|boot|early-mount|loop)' |
 		sed 's/^.*IOFS-REPORT/IOFS-REPORT/' | awk '!seen[$0]++' | head -n 40
 }
 
