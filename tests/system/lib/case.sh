@@ -27,7 +27,7 @@ _sys_boot_one() {
 	system_boot "$VDIR" "$initrd" "$out" "$out.log" || rc=$?
 	SYSTEM_WALL[$kind]=$QEMU_BOOT_WALL
 	boot_log "$kind boot ended after $QEMU_BOOT_WALL s wall (qemu status $rc)"
-	((rc == 124)) && _sys_problem "$kind" "QEMU timed out after ${QEMU_TIMEOUT:-420} s"
+	((rc == 124)) && _sys_problem "$kind" "QEMU timed out after ${QEMU_TIMEOUT:-900} s"
 	system_check "$out.log" "$kind"
 	rm -f -- "$out/root.img" "$out/boot.img"
 }

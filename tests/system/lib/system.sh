@@ -333,7 +333,9 @@ system_disks() {
 # system_boot VDIR INITRD OUTDIR LOG [CMDLINE_WORD...]: boots the variant's
 # kernel with INITRD, root disk first (vda), boot disk second (vdb), root
 # given by label. Returns qemu_boot's status (124: timed out).
-# Environment: QEMU_TIMEOUT (default 420), QEMU_MEM (see qemu.sh), QEMU_ICOUNT
+# Environment: QEMU_TIMEOUT (default 900: a boot of 20 guest s took over 420 s wall
+# on the shared machine under load; a failed boot ends itself much sooner),
+# QEMU_MEM (see qemu.sh), QEMU_ICOUNT
 # (default 1 here: the guest clock counts instructions, so the timeline is
 # the same from run to run; on the loaded 2-core machine a boot took no
 # longer with it, 106 s wall against 118 s without, while without it the
@@ -342,7 +344,7 @@ system_boot() {
 	local vdir=$1 initrd=$2 out=$3 log=$4 kver
 	shift 4
 	kver=$(_sys_info "$vdir" kver)
-	QEMU_ICOUNT=${QEMU_ICOUNT:-1} QEMU_TIMEOUT=${QEMU_TIMEOUT:-420} qemu_boot "$vdir/root/boot/vmlinuz-$kver" "$initrd" "$log" \
+	QEMU_ICOUNT=${QEMU_ICOUNT:-1} QEMU_TIMEOUT=${QEMU_TIMEOUT:-900} qemu_boot "$vdir/root/boot/vmlinuz-$kver" "$initrd" "$log" \
 		"root=LABEL=$SYSTEM_ROOT_LABEL" ro "$@" -- \
 		-drive "file=$out/root.img,format=raw,if=virtio" \
 		-drive "file=$out/boot.img,format=raw,if=virtio"
