@@ -12,6 +12,7 @@ pkgs=(
   squashfs-tools btrfs-progs                     # --lowerfs
   dracut-core                                    # builder with no input
   cryptsetup-bin openssl                         # --verity (veritysetup), --verity-sign
+  debootstrap                                    # full-system tests
 )
 missing=()
 for p in "${pkgs[@]}"; do

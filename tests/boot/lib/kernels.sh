@@ -189,16 +189,25 @@ _iofs_kernel_ensure() {
 	return 1
 }
 
+# iofs_cache_lock DIR: creates DIR, then holds DIR/.lock (flock, waiting up
+# to an hour for another run to finish with the cache); sets IOFS_LOCK_FD.
+# Release it with: exec {IOFS_LOCK_FD}>&-
+iofs_cache_lock() {
+	local dir=$1
+	mkdir -p -- "$dir" || return 1
+	exec {IOFS_LOCK_FD}>"$dir/.lock" || return 1
+	if ! flock -w 3600 "$IOFS_LOCK_FD"; then
+		printf 'cache: timed out waiting for %s/.lock\n' "$dir" >&2
+		exec {IOFS_LOCK_FD}>&-
+		return 1
+	fi
+}
+
 boot_kernels_fetch() {
 	local root lockfd k612 k61 rc=0
 	root=$(_iofs_kernels_root)
-	mkdir -p -- "$root" || return 1
-	exec {lockfd}>"$root/.lock" || return 1
-	if ! flock -w 3600 "$lockfd"; then
-		_iofs_klog "timed out waiting for $root/.lock"
-		exec {lockfd}>&-
-		return 1
-	fi
+	iofs_cache_lock "$root" || return 1
+	lockfd=$IOFS_LOCK_FD
 	# Holding the lock, any temp dir left is from an interrupted run.
 	rm -rf -- "$root"/.unpack.*
 
