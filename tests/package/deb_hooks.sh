@@ -131,6 +131,8 @@ check_pair() { # KVER
 	grep -qx "bootfs UUID=$boot_uuid" "$SCRATCH/conf-$k" || fail "bootfs not from fstab: $(cat "$SCRATCH/conf-$k")"
 	grep -qx "fs initoverlayfs-$k.img" "$SCRATCH/conf-$k" || fail "wrong image path in the mini initramfs"
 	grep -qx "timeout 7000ms" "$SCRATCH/conf-$k" || fail "install.conf's set timeout=7 not applied"
+	# initramfs-tools' /init leaves with run-init, which needs a tmpfs root.
+	grep -qx "root_layout tmpfs" "$SCRATCH/conf-$k" || fail "no root_layout tmpfs for initramfs-tools"
 }
 
 # 3. A kernel: initramfs-tools makes the initramfs, the hooks convert it.
@@ -141,8 +143,8 @@ deb_chroot_run dpkg -i "/var/cache/iofs-debs/$(basename "$k61_deb")" >"$SCRATCH/
 }
 cat "$SCRATCH/k61.log" >&2
 check_pair "$k61"
-grep -A1 "initoverlayfs: converting /boot/initrd.img-$k61 for kernel $k61" "$SCRATCH/k61.log" |
-	grep -q "^initoverlayfs-install: kernel $k61" || fail "the post-update.d hook did not convert and log"
+after_hook=$(grep -A1 "initoverlayfs: update-initramfs wrote /boot/initrd.img-$k61 (kernel $k61)" "$SCRATCH/k61.log") || true
+grep -q "^initoverlayfs-install: kernel $k61" <<<"$after_hook" || fail "the post-update.d hook did not convert and log"
 grep -q "/boot/initrd.img-$k61 is already a mini initramfs made by initoverlayfs-install; nothing to do" \
 	"$SCRATCH/k61.log" || fail "zz-initoverlayfs did not find the initramfs converted"
 log "kernel $k61 installed and converted in $((SECONDS - t)) s"
