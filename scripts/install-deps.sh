@@ -13,6 +13,7 @@ pkgs=(
   dracut-core                                    # builder with no input
   cryptsetup-bin openssl                         # --verity (veritysetup), --verity-sign
   debootstrap                                    # full-system tests
+  dpkg-dev debhelper lintian mandoc              # package tests, man page lint
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -26,6 +26,7 @@
 #include "builder/bootfs.h"
 #include "builder/cpio.h"
 #include "builder/device_aliases.h"
+#include "builder/host_config.h"
 #include "builder/hostonly.h"
 #include "builder/image.h"
 #include "builder/initramfs_input.h"
@@ -123,6 +124,7 @@ struct Builder {
   std::vector<std::string> requested;
   std::optional<VerityConfig> verity;  // --verity: the appended tree's parameters
   static constexpr const char* kRootHashSig = "etc/initoverlayfs.roothash.p7s";
+  bool already_converted = false;  // --hook and the input is a mini initramfs
 
   template <class... Args>
   void say(const Args&... args) {
@@ -193,6 +195,17 @@ struct Builder {
     std::string bytes = TRY(sys::read_file(file, size_t{8} << 30));
     input_bytes = bytes.size();
     InitramfsParts parts = TRY(split_initramfs(bytes));
+    if (is_mini_initramfs(parts)) {
+      // Hooks run again on every update; converting our own output would
+      // put the mini initramfs inside an image of itself.
+      if (!o.hook)
+        return fail("input", file + " is already a mini initramfs made by initoverlayfs-install; "
+                             "give the original initramfs (--hook skips such input)");
+      std::printf("initoverlayfs-install: %s is already a mini initramfs made by "
+                  "initoverlayfs-install; nothing to do\n", file.c_str());
+      already_converted = true;
+      return {};
+    }
     early = parts.early;
     tree = TRY(make_temp_dir("tree"));
     temps.add(tree);
@@ -503,6 +516,7 @@ struct Builder {
     if (!o.write_partition.empty())
       TRY(check_partition(o.write_partition, bootfs.spec, o.lowerfs));
     TRY(prepare_input());
+    if (already_converted) return {};
     TRY(choose_modules());
     TRY(build_and_commit());
     return {};
@@ -528,11 +542,37 @@ int main(int argc, char** argv) {
     std::printf("initoverlayfs-install %s\n", IOFS_VERSION);
     return 0;
   }
+  // The host's defaults go first, so that the command line wins.
+  auto host = read_host_config(*opts);
+  if (!host) {
+    std::fprintf(stderr, "initoverlayfs-install: error: %s\n", host.error().message().c_str());
+    return 1;
+  }
+  if (opts->hook) {
+    const char* env = ::getenv("INITOVERLAYFS");
+    if (!host->hooks || (env && std::string_view(env) == "no")) {
+      std::string why = host->hooks ? "INITOVERLAYFS=no" : "hooks no in " + opts->config_file;
+      std::printf("initoverlayfs-install: hooks are switched off (%s); not converting\n", why.c_str());
+      return 0;
+    }
+  }
+  if (!host->args.empty()) {
+    const std::string config_file = opts->config_file;
+    std::vector<std::string> args = host->args;
+    args.insert(args.end(), argv + 1, argv + argc);
+    opts = parse_builder_options(args);
+    if (!opts) {
+      std::fprintf(stderr, "initoverlayfs-install: %s (with the defaults of %s)\n",
+                   opts.error().message().c_str(), config_file.c_str());
+      return 2;
+    }
+  }
   Builder b{*opts};
   if (auto r = b.run(); !r) {
     std::fprintf(stderr, "initoverlayfs-install: error: %s\n", r.error().message().c_str());
     return 1;
   }
+  if (b.already_converted) return 0;
   b.summary(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return 0;
 }

@@ -83,6 +83,7 @@ Result<std::string> mini_initramfs_cpio(const MiniInitramfsSpec& spec) {
   file("init", TRY(sys::read_file(spec.program, 64 << 20)), 0755);
   file("etc/initoverlayfs.conf", spec.config_text, 0644);
   for (const auto& [name, data] : spec.extra_files) file(name, data, 0644);
+  file(std::string(kMiniInitramfsMarker), str("initoverlayfs-install ", IOFS_VERSION, "\n"), 0644);
   if (!spec.plan.empty()) {
     std::vector<PlannedModule> stored = spec.plan;
     const std::vector<bool> at_start = loaded_at_start(spec.plan);
@@ -135,6 +136,23 @@ std::vector<std::string> compressor_argv(const std::string& algo) {
 }
 
 }  // namespace
+
+bool is_mini_initramfs(const InitramfsParts& parts) {
+  for (std::string_view archive : parts.archives) {
+    // Several archives may follow each other, separated by zero padding.
+    size_t offset = 0;
+    while (offset < archive.size()) {
+      while (offset < archive.size() && archive[offset] == '\0') ++offset;
+      if (offset >= archive.size()) break;
+      auto cpio = read_cpio(archive, offset);
+      if (!cpio) break;
+      for (const CpioEntry& e : cpio->entries)
+        if (e.name == kMiniInitramfsMarker || e.name == str("/", kMiniInitramfsMarker)) return true;
+      offset = cpio->end;
+    }
+  }
+  return false;
+}
 
 Result<void> write_mini_initramfs(const MiniInitramfsSpec& spec, const std::string& cpio,
                                   const std::string& out) {

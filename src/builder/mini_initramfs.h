@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "builder/initramfs_input.h"
 #include "core/load_plan.h"
 
 namespace iofs {
@@ -36,6 +37,14 @@ struct MiniInitramfsSpec {
   std::string appended_image;
   std::string appended_name;
 };
+
+// A file every mini initramfs holds ("initoverlayfs-install VERSION"), so
+// that a builder run from a hook recognises an initramfs it made already
+// and does not convert it again. The early-boot program does not read it.
+inline constexpr std::string_view kMiniInitramfsMarker = "etc/initoverlayfs-install.made";
+
+// Whether an initramfs's archives hold the marker.
+bool is_mini_initramfs(const InitramfsParts& parts);
 
 // The uncompressed cpio archive (deterministic: sorted, fixed owners,
 // inode numbers and mtimes).

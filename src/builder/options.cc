@@ -69,11 +69,21 @@ Authentication:
   --drivers MOD,...         more modules for the mini initramfs
   --hostonly                only the modules this machine needs to reach the
                             boot filesystem, instead of the generic set
+  --no-hostonly             the generic set (undoes hostonly in the config)
   --set KEY=VALUE           a setting for the mini initramfs's
                             /etc/initoverlayfs.conf (e.g. timeout=10,
                             onfailure=reboot); repeatable
   --early-boot-program PATH the initoverlayfs binary to use as /init
                             (default: the one installed with this program)
+Defaults and hooks:
+  --config FILE             read the builder's defaults from FILE (default:
+                            /etc/initoverlayfs/install.conf, if it exists);
+                            options given here win over it
+  --no-config               read no defaults file
+  --hook                    as run from a kernel or initramfs hook: an input
+                            that is already a mini initramfs, "hooks no" in
+                            the config or INITOVERLAYFS=no in the environment
+                            is a skip with exit status 0, not an error
   -v, --verbose             explain each step
   -h, --help                this text
   --version                 print the version
@@ -92,8 +102,7 @@ static std::vector<std::string> split_commas(std::string_view s) {
   return out;
 }
 
-Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& args) {
-  BuilderOptions o;
+Result<void> parse_builder_args(const std::vector<std::string>& args, BuilderOptions& o) {
   auto bad = [](std::string what) { return fail("usage:", std::move(what)); };
   for (size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
@@ -118,6 +127,10 @@ Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& arg
     else if (arg == "-h" || arg == "--help") { TRY(no_value()); o.mode = Mode::help; }
     else if (arg == "--version") { TRY(no_value()); o.mode = Mode::version; }
     else if (arg == "--hostonly") { TRY(no_value()); o.hostonly = true; }
+    else if (arg == "--no-hostonly") { TRY(no_value()); o.hostonly = false; }
+    else if (arg == "--no-config") { TRY(no_value()); o.no_config = true; }
+    else if (arg == "--hook") { TRY(no_value()); o.hook = true; }
+    else if (arg == "--config") { o.config_file = TRY(value()); o.config_file_given = true; }
     else if (arg == "--kver") o.kver = TRY(value());
     else if (arg == "--moddir") o.moddir = TRY(value());
     else if (arg == "--initramfs") o.initramfs = TRY(value());
@@ -197,6 +210,11 @@ Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& arg
       return bad("unknown option '" + args[i] + "' (see --help)");
     }
   }
+  return {};
+}
+
+Result<void> check_builder_options(BuilderOptions& o) {
+  auto bad = [](std::string what) { return fail("usage:", std::move(what)); };
   if (o.placement == "partition" && o.bootfs.empty())
     return bad("--placement partition needs --bootfs naming the partition (PARTLABEL=...)");
   if (!o.write_partition.empty() && o.placement != "partition")
@@ -214,6 +232,13 @@ Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& arg
   for (const std::string* name : {&o.initramfs_name, &o.image_name})
     if (name->find('/') != std::string::npos)
       return bad("output names are file names, not paths: '" + *name + "'");
+  return {};
+}
+
+Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& args) {
+  BuilderOptions o;
+  TRY(parse_builder_args(args, o));
+  TRY(check_builder_options(o));
   return o;
 }
 

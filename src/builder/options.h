@@ -40,9 +40,21 @@ struct BuilderOptions {
   std::vector<std::string> drivers;
   std::string early_boot_program;  // default: the one installed with us
   std::vector<std::pair<std::string, std::string>> settings;  // --set KEY=VALUE
+  // The host's defaults (initoverlayfs-install.conf(5)); see host_config.h.
+  std::string config_file = "/etc/initoverlayfs/install.conf";
+  bool config_file_given = false;  // --config: a missing file is an error
+  bool no_config = false;          // --no-config
+  // --hook: run from a kernel or initramfs hook: an input that is already a
+  // mini initramfs, or hooks switched off, is a skip with exit 0.
+  bool hook = false;
 };
 
 Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& args);
+
+// The two halves of parse_builder_options: each option on its own, applied
+// to `o` in order (a later one wins), then the checks across options.
+Result<void> parse_builder_args(const std::vector<std::string>& args, BuilderOptions& o);
+Result<void> check_builder_options(BuilderOptions& o);
 std::string builder_usage();
 
 }  // namespace iofs
