@@ -64,6 +64,12 @@ else
 	log "built $(basename "$deb") in $((SECONDS - t)) s"
 fi
 [[ -f $deb ]] || fail "no .deb"
+# For system.deb_kernel, which boots what this package makes of a kernel.
+if [[ -n ${IOFS_DEB_DIR:-} && $deb != "$IOFS_DEB_DIR"/* ]]; then
+	mkdir -p "$IOFS_DEB_DIR"
+	rm -f -- "$IOFS_DEB_DIR"/initoverlayfs_*.deb
+	cp -- "$deb" "$IOFS_DEB_DIR/"
+fi
 dpkg-deb -c "$deb" >"$SCRATCH/contents"
 for f in ./usr/bin/initoverlayfs-install ./usr/sbin/initoverlayfs ./etc/initoverlayfs/install.conf \
 	./etc/initramfs/post-update.d/initoverlayfs ./etc/kernel/postinst.d/zz-initoverlayfs \

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Issue 4, "done when": the .deb installed in the debootstrapped Debian 12
+# (initramfs-tools variant), then a kernel package installed there, leaves
+# a pair in /boot that boots to multi-user with /boot read-write and
+# nothing of the early boot left, without any manual step; removing the
+# kernel package removes its image.
+# Usage: deb_kernel.sh [PATH/TO/initoverlayfs_*.deb]
+# (default: the newest in $IOFS_DEB_DIR, where package.deb_hooks leaves the
+# package it built).
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../boot/lib/common.sh"
+. "$here/../boot/lib/kernels.sh"
+. "$here/../boot/lib/qemu.sh"
+. "$here/lib/system.sh"
+. "$here/lib/check.sh"
+boot_test_init
+[[ $(id -u) == 0 ]] || boot_skip "needs root"
+deb=${1:-}
+if [[ -z $deb && -n ${IOFS_DEB_DIR:-} ]]; then
+	deb=$(ls -t "$IOFS_DEB_DIR"/initoverlayfs_*_amd64.deb 2>/dev/null | head -n 1)
+fi
+[[ -f $deb ]] || boot_fail "no initoverlayfs .deb given (argument or \$IOFS_DEB_DIR; package.deb_hooks builds one)"
+boot_deps_install || boot_fail "could not install the boot-test packages"
+system_prepare || boot_fail "could not prepare the cached Debian system"
+kver=$SYSTEM_KVER
+
+# A private copy of the cached system, laid out as system_disks expects.
+vdir=$SCRATCH/variant
+mkdir -p "$vdir"
+cp -- "$(system_variant_dir initramfs-tools)/info" "$vdir/"
+system_root_copy initramfs-tools "$vdir/root" || boot_fail "system_root_copy failed"
+root=$vdir/root
+cp -- "$deb" "$root/tmp/initoverlayfs.deb"
+system_chroot "$root" dpkg -i /tmp/initoverlayfs.deb >"$SCRATCH/dpkg-i.log" 2>&1 ||
+	{ cat "$SCRATCH/dpkg-i.log" >&2; boot_fail "dpkg -i initoverlayfs failed"; }
+
+# The kernel package, installed again as an upgrade would: its postinst
+# runs initramfs-tools, whose post-update.d hook converts the initramfs.
+kdeb=$(ls "$(dirname "$SYSTEM_DIR")"/debs/linux-image-"$kver"_*.deb 2>/dev/null | head -n 1)
+[[ -f $kdeb ]] || boot_fail "no cached linux-image-$kver package"
+cp -- "$kdeb" "$root/tmp/kernel.deb"
+t=$SECONDS
+system_chroot "$root" dpkg -i /tmp/kernel.deb >"$SCRATCH/kernel.log" 2>&1 ||
+	{ cat "$SCRATCH/kernel.log" >&2; boot_fail "installing the kernel package failed"; }
+boot_log "kernel package installed in $((SECONDS - t)) s; its hooks said:"
+grep -a 'initoverlayfs' "$SCRATCH/kernel.log" >&2 || true
+mini=$root/boot/initrd.img-$kver
+image=$root/boot/initoverlayfs-$kver.img
+[[ -f $image ]] || boot_fail "no $image after installing the kernel"
+[[ $(blkid -p -o value -s TYPE "$image") == erofs ]] || boot_fail "$image is not EROFS"
+marker=$(zstd -dcq "$mini" | cpio -i --to-stdout --quiet etc/initoverlayfs-install.made 2>/dev/null) || true
+[[ $marker == "initoverlayfs-install "* ]] || boot_fail "$mini is not a mini initramfs"
+conf=$(zstd -dcq "$mini" | cpio -i --to-stdout --quiet etc/initoverlayfs.conf)
+grep -qx "bootfs UUID=$SYSTEM_BOOT_UUID" <<<"$conf" || boot_fail "bootfs is not fstab's /boot: $conf"
+boot_log "pair in /boot: $(du -h --apparent-size "$mini" | cut -f1) mini initramfs, $(du -h --apparent-size "$image" | cut -f1) image"
+
+# Boot exactly what the hooks left in /boot.
+out=$SCRATCH/boot
+system_disks "$vdir" "$out" "" || boot_fail "making the disks failed"
+rc=0
+system_boot "$vdir" "$mini" "$out" "$out.log" || rc=$?
+boot_log "boot ended after $QEMU_BOOT_WALL s wall (qemu status $rc)"
+system_check "$out.log" initoverlayfs
+if ((${#SYSTEM_PROBLEMS[@]})); then
+	system_console_excerpt "$out.log" >&2
+	printf '%s: FAIL: %s\n' "$BOOT_TEST_NAME" "${SYSTEM_PROBLEMS[@]}" >&2
+	exit 1
+fi
+grep -a 'initoverlayfs: ready in' "$out.log" | tr -d '\r' >&2
+
+# Removing the kernel package removes its image, and only that.
+touch "$root/boot/initoverlayfs-other.img"
+pkg=$(dpkg-deb -f "$kdeb" Package)
+system_chroot "$root" dpkg --purge "$pkg" >"$SCRATCH/remove.log" 2>&1 ||
+	{ cat "$SCRATCH/remove.log" >&2; boot_fail "removing $pkg failed"; }
+[[ ! -e $image ]] || boot_fail "$image is still there after removing $pkg"
+[[ -e $root/boot/initoverlayfs-other.img ]] || boot_fail "removing $pkg removed another image"
+echo "PASS: $BOOT_TEST_NAME"
