@@ -12,6 +12,12 @@ namespace iofs {
 
 enum class Mode { build, help, version };
 
+// What the mini initramfs runs (--mode):
+//   init     the early-boot program as /init, PID 1 (the default)
+//   systemd  systemd and udev, made by dracut; the program runs as
+//            pre-initoverlayfs.service (dist/systemd/, dist/dracut/)
+enum class BootMode { init, systemd };
+
 struct BuilderOptions {
   Mode mode = Mode::build;
   bool force = false;
@@ -40,6 +46,12 @@ struct BuilderOptions {
   std::vector<std::string> drivers;
   std::string early_boot_program;  // default: the one installed with us
   std::vector<std::pair<std::string, std::string>> settings;  // --set KEY=VALUE
+  BootMode boot_mode = BootMode::init;
+  // --dracut: what follows is a dracut command line (dracut -f OUTPUT KVER),
+  // see dracut_args.h; these are its options passed on to the dracut run
+  // that makes the full initramfs.
+  bool dracut_wrapper = false;
+  std::vector<std::string> dracut_args;
 };
 
 Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& args);
