@@ -8,7 +8,9 @@
 # systemd as the unit's FailureAction. Last, the builder standing in for
 # `dracut -f OUTPUT KVER` (--dracut): dracut makes the full initramfs, and
 # its own systemd must start afresh after the switch (no state handed over
-# from the mini initramfs's systemd).
+# from the mini initramfs's systemd). And once on the 6.1 cloud kernel: udev
+# loads virtio_pci (a module there), the kernel loads loop through the
+# static /dev/loop-control node, and the image is mounted through it.
 . "$(dirname "$0")/lib/setup.sh"
 command -v dracut >/dev/null || boot_fail "dracut is not installed (scripts/install-deps.sh installs dracut-core)"
 pair_payload "$SCRATCH/payload"
@@ -84,4 +86,15 @@ awk '/initoverlayfs: switch: asking systemd/ { f = 1 } f' "$log" >"$SCRATCH/afte
 console_expect "$SCRATCH/after.log" 'Welcome to .*dracut.*Initramfs' "dracut's systemd runs from the image"
 console_expect "$SCRATCH/after.log" 'Finished .*dracut-cmdline.service' "dracut's own initrd flow runs"
 console_reject "$SCRATCH/after.log" 'pre-initoverlayfs' "no state handed over from the mini initramfs's systemd"
+
+# 4. 6.1: no file-backed EROFS, virtio_pci a module.
+pair_build "$K61_MODDIR" "$K61_VER" "$SCRATCH/out61" --mode systemd --rootdir "$SCRATCH/payload" \
+	--bootfs LABEL=iofsboot --bootfstype ext4 --set timeout=20s
+pair_disk "$SCRATCH/out61" "$SCRATCH/disk61.img" iofsboot "$(cat /proc/sys/kernel/random/uuid)"
+log=$SCRATCH/k61.log
+QEMU_TIMEOUT=400 pair_boot "$K61_KERNEL" "$SCRATCH/out61/initramfs-$K61_VER.img" "$SCRATCH/disk61.img" "$log"
+console_expect "$log" 'initoverlayfs: device: LABEL=iofsboot is /dev/vda \(udev\)' "udev loaded virtio_pci and virtio_blk"
+console_expect "$log" "initoverlayfs: mount: /boot/initoverlayfs-$(re_escape "$K61_VER").img \(erofs, loop device /dev/loop[0-9]+\)" "image through a loop device"
+console_expect "$log" 'PAYLOAD-INIT-RAN pid=1 ' "payload init ran as PID 1"
+console_expect "$log" 'reboot: Power down' "clean poweroff"
 echo "PASS: $BOOT_TEST_NAME"
