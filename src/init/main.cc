@@ -278,9 +278,10 @@ struct Boot {
 
 void usage() {
   std::printf(
-      "Usage: initoverlayfs [--version | --systemd]\n"
+      "Usage: initoverlayfs [--version | --systemd | --systemd-switch-root]\n"
       "The /init of an initoverlayfs mini initramfs, as PID 1; with --systemd,\n"
-      "the mounts of pre-initoverlayfs.service in a mini initramfs running systemd.\n"
+      "the mounts of pre-initoverlayfs.service in a mini initramfs running systemd,\n"
+      "with --systemd-switch-root the switch of pre-initoverlayfs-switch-root.service.\n"
       "Configuration: %s and initoverlayfs.<key>=<value> on the kernel command line.\n",
       kConfigPath);
 }
