@@ -36,6 +36,7 @@
 #include "builder/partition_writer.h"
 #include "builder/spawn.h"
 #include "builder/verity.h"
+#include "builder/systemd_initramfs.h"
 #include "core/config.h"
 #include "core/device_spec.h"
 #include "core/strings.h"
@@ -143,7 +144,8 @@ struct Builder {
       if (o.moddir.empty())
         return fail("find modules of kernel", o.kver + ": no /lib/modules/" + o.kver + "; use --moddir");
     }
-    if (o.initramfs_name.empty()) o.initramfs_name = "initramfs-" + o.kver + ".img";
+    if (o.initramfs_name.empty())  // as Debian's dracut names it, when standing in for it
+      o.initramfs_name = o.dracut_wrapper ? "initrd.img-" + o.kver : "initramfs-" + o.kver + ".img";
     if (o.image_name.empty()) o.image_name = "initoverlayfs-" + o.kver + ".img";
     program = TRY(find_early_boot_program(o.early_boot_program));
     say("kernel ", o.kver, ", modules from ", o.moddir, ", /init from ", program);
@@ -232,8 +234,10 @@ struct Builder {
     if (program_exists("dracut")) {
       say("running dracut for ", o.kver);
       // --kmoddir so that a kernel unpacked elsewhere (--moddir) works too.
-      TRY(run_program({"dracut", "--force", "--kver", o.kver, "--kmoddir", o.moddir, out},
-                      {.quiet = !o.verbose}));
+      std::vector<std::string> argv = {"dracut", "--force", "--kver", o.kver, "--kmoddir", o.moddir};
+      argv.insert(argv.end(), o.dracut_args.begin(), o.dracut_args.end());  // --dracut
+      argv.push_back(out);
+      TRY(run_program(argv, {.quiet = !o.verbose}));
     } else if (program_exists("mkinitramfs")) {
       say("running mkinitramfs for ", o.kver);
       TRY(run_program({"mkinitramfs", "-o", out, o.kver}, {.quiet = !o.verbose}));
@@ -356,6 +360,8 @@ struct Builder {
       cfg.root_layout = RootLayout::tmpfs;
       say("/init switches root with klibc's run-init, which needs a tmpfs root: root_layout tmpfs");
     }
+    // udev loads the drivers in systemd mode: no load plan.
+    if (o.boot_mode == BootMode::systemd) cfg.modules.clear();
     for (const auto& [k, v] : o.settings) (void)apply_setting(cfg, k, v);
     return format_config(cfg);
   }
@@ -417,9 +423,13 @@ struct Builder {
     }
     if (const char* epoch = ::getenv("SOURCE_DATE_EPOCH"))
       spec.mtime = parse_int<uint32_t>(epoch).value_or(0);
-    say("making the mini initramfs (", spec.compression, ")");
-    std::string cpio = TRY(mini_initramfs_cpio(spec));
-    TRY(write_mini_initramfs(spec, cpio, mini_tmp));
+    if (o.boot_mode == BootMode::systemd) {
+      TRY(make_systemd_mini_initramfs(spec, mini_tmp));
+    } else {
+      say("making the mini initramfs (", spec.compression, ")");
+      std::string cpio = TRY(mini_initramfs_cpio(spec));
+      TRY(write_mini_initramfs(spec, cpio, mini_tmp));
+    }
 
     // The image goes first: until the mini initramfs is renamed, the old
     // one (if any) still boots, with an image of the same name. With the
@@ -441,6 +451,25 @@ struct Builder {
     return {};
   }
 
+  Result<void> make_systemd_mini_initramfs(const MiniInitramfsSpec& mini, const std::string& out) {
+    SystemdInitramfsSpec spec;
+    spec.early_cpio = mini.early_cpio;
+    spec.program = mini.program;
+    spec.config_text = mini.config_text;
+    spec.kver = o.kver;
+    spec.moddir = o.moddir;
+    for (const PlannedModule& m : modules.plan) spec.drivers.push_back(module_name(m.path));
+    spec.compression = o.initramfs_compression;
+    spec.data_dir = TRY(find_systemd_data_dir());
+    spec.work_dir = TRY(make_temp_dir("dracut"));
+    temps.add(spec.work_dir);
+    spec.reproducible = ::getenv("SOURCE_DATE_EPOCH") != nullptr;
+    spec.verbose = o.verbose;
+    say("making the mini initramfs with dracut (systemd mode, ", spec.compression, "), units from ",
+        spec.data_dir);
+    return make_systemd_initramfs(spec, out);
+  }
+
   void summary(double seconds) {
     const std::string image = o.output_dir + "/" + o.image_name;
     const std::string mini = o.output_dir + "/" + o.initramfs_name;
@@ -454,9 +483,10 @@ struct Builder {
     else
       std::printf("  image           inside the mini initramfs, as /%s (%s)\n",
                   o.image_name.c_str(), image_kind().c_str());
-    std::printf("  mini initramfs  %s  %s (%s, %zu modules)\n", mini.c_str(),
+    std::printf("  mini initramfs  %s  %s (%s, %zu modules%s)\n", mini.c_str(),
                 human_size(file_size(mini)).c_str(), o.initramfs_compression.c_str(),
-                modules.plan.size());
+                modules.plan.size(),
+                o.boot_mode == BootMode::systemd ? ", systemd mode: dracut with systemd and udev" : "");
     if (o.placement == "bootfs")
       std::printf("  boot filesystem %s, image at /%s on it\n", bootfs.spec.c_str(),
                   config_fs().c_str());

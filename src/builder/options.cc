@@ -1,5 +1,7 @@
 #include "builder/options.h"
 
+#include "builder/dracut_args.h"
+
 #include "core/config.h"
 #include "core/strings.h"
 
@@ -46,6 +48,17 @@ Placement of the image:
                             --compression says otherwise
   --placement virtio-pmem   given to a VM as a virtio-pmem device (the
                             host's page cache is shared), mounted with DAX
+Mini initramfs:
+  --mode init               the early-boot program is /init (default)
+  --mode systemd            systemd and udev, made by dracut; the program
+                            runs as pre-initoverlayfs.service
+Used in place of dracut:
+  --dracut [DRACUT-OPTIONS] [OUTPUT [KVER]]
+                            last option: the rest is a dracut command line
+                            (e.g. --dracut -f /boot/initrd.img-KVER KVER):
+                            dracut makes the full initramfs with those
+                            options, converted into the mini initramfs at
+                            OUTPUT and the image beside it
 Contents:
   --lowerfs FS              the image's filesystem: erofs (default),
                             squashfs (zstd), ext4 (no journal) or btrfs
@@ -143,6 +156,17 @@ Result<void> parse_builder_args(const std::vector<std::string>& args, BuilderOpt
     else if (arg == "--bootfs-path") o.bootfs_path = TRY(value());
     else if (arg == "--early-boot-program") o.early_boot_program = TRY(value());
     else if (arg == "--write-partition") o.write_partition = TRY(value());
+    else if (arg == "--mode") {
+      std::string m = TRY(value());
+      if (m == "init") o.boot_mode = BootMode::init;
+      else if (m == "systemd") o.boot_mode = BootMode::systemd;
+      else return bad("--mode takes init or systemd, not '" + m + "'");
+    } else if (arg == "--dracut") {
+      TRY(no_value());
+      // Everything after it is dracut's; builder options go before.
+      TRY(apply_dracut_args(std::vector<std::string>(args.begin() + i + 1, args.end()), o));
+      break;
+    }
     else if (arg == "--lowerfs") {
       o.lowerfs = TRY(value());
       if (o.lowerfs != "erofs" && o.lowerfs != "squashfs" && o.lowerfs != "ext4" &&
@@ -219,6 +243,10 @@ Result<void> check_builder_options(BuilderOptions& o) {
     return bad("--placement partition needs --bootfs naming the partition (PARTLABEL=...)");
   if (!o.write_partition.empty() && o.placement != "partition")
     return bad("--write-partition goes with --placement partition");
+  if (o.boot_mode == BootMode::systemd && o.verity)
+    return bad("--mode systemd does not set up dm-verity yet: --verity needs --mode init");
+  if (o.boot_mode == BootMode::systemd && o.placement == "initrd")
+    return bad("--mode systemd does not support --placement initrd (the image appended to a dracut initramfs)");
   const bool pmem = o.placement == "pmem" || o.placement == "virtio-pmem";
   if (pmem && o.lowerfs != "erofs")
     return bad("--placement " + o.placement + " mounts with DAX, which needs --lowerfs erofs");
@@ -229,6 +257,8 @@ Result<void> check_builder_options(BuilderOptions& o) {
     return bad("--hostonly looks at the boot filesystem; it goes with --placement bootfs only");
   if (!o.initramfs.empty() && !o.rootdir.empty())
     return bad("--initramfs and --rootdir exclude each other");
+  if (o.dracut_wrapper && (!o.initramfs.empty() || !o.rootdir.empty()))
+    return bad("--dracut makes the input with dracut: no --initramfs or --rootdir");
   for (const std::string* name : {&o.initramfs_name, &o.image_name})
     if (name->find('/') != std::string::npos)
       return bad("output names are file names, not paths: '" + *name + "'");

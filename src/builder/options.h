@@ -12,6 +12,12 @@ namespace iofs {
 
 enum class Mode { build, help, version };
 
+// What the mini initramfs runs (--mode):
+//   init     the early-boot program as /init, PID 1 (the default)
+//   systemd  systemd and udev, made by dracut; the program runs as
+//            pre-initoverlayfs.service (dist/systemd/, dist/dracut/)
+enum class BootMode { init, systemd };
+
 struct BuilderOptions {
   Mode mode = Mode::build;
   bool force = false;
@@ -47,6 +53,12 @@ struct BuilderOptions {
   // --hook: run from a kernel or initramfs hook: an input that is already a
   // mini initramfs, or hooks switched off, is a skip with exit 0.
   bool hook = false;
+  BootMode boot_mode = BootMode::init;
+  // --dracut: what follows is a dracut command line (dracut -f OUTPUT KVER),
+  // see dracut_args.h; these are its options passed on to the dracut run
+  // that makes the full initramfs.
+  bool dracut_wrapper = false;
+  std::vector<std::string> dracut_args;
 };
 
 Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& args);

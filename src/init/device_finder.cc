@@ -170,6 +170,11 @@ Result<UniqueFd> open_uevent_socket() {
 
 }  // namespace
 
+std::string probe_filesystem_type(const std::string& devnode) {
+  auto r = probe(devnode);
+  return r ? r->type : std::string();
+}
+
 std::vector<std::string> present_modaliases() {
   // /sys/bus/*/devices/* links every device on a bus once; a device's
   // modalias file says which drivers it wants (file2alias in the kernel).

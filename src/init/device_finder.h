@@ -35,6 +35,9 @@ Result<FoundDevice> wait_for_device(const DeviceSpec& spec,
                                     std::chrono::milliseconds timeout,
                                     const ModaliasFn& on_modalias = {});
 
+// The filesystem type libblkid finds on a device, "" if none or unreadable.
+std::string probe_filesystem_type(const std::string& devnode);
+
 // The modalias of every device present now.
 std::vector<std::string> present_modaliases();
 

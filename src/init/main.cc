@@ -27,6 +27,7 @@
 #include "init/mounts.h"
 #include "init/release_watcher.h"
 #include "init/root_layout.h"
+#include "init/service_mode.h"
 #include "init/switch_root.h"
 
 #ifndef IOFS_VERSION
@@ -277,8 +278,10 @@ struct Boot {
 
 void usage() {
   std::printf(
-      "Usage: initoverlayfs [--version]\n"
-      "The /init of an initoverlayfs mini initramfs; runs only as PID 1.\n"
+      "Usage: initoverlayfs [--version | --systemd | --systemd-switch-root]\n"
+      "The /init of an initoverlayfs mini initramfs, as PID 1; with --systemd,\n"
+      "the mounts of pre-initoverlayfs.service in a mini initramfs running systemd,\n"
+      "with --systemd-switch-root the switch of pre-initoverlayfs-switch-root.service.\n"
       "Configuration: %s and initoverlayfs.<key>=<value> on the kernel command line.\n",
       kConfigPath);
 }
@@ -296,6 +299,8 @@ int main(int argc, char** argv, char** envp) {
     take_failure_action(r.error(),
                         boot.cfg.onfailure.value_or(default_failure_action()));
   }
+  if (argc == 2 && std::strcmp(argv[1], "--systemd") == 0) return run_service_mode();
+  if (argc == 2 && std::strcmp(argv[1], "--systemd-switch-root") == 0) return run_switch_root_request();
   if (argc > 1 && std::strcmp(argv[1], "--version") == 0) {
     std::printf("initoverlayfs %s\n", IOFS_VERSION);
     return 0;
