@@ -31,8 +31,17 @@ cp -- "$(system_variant_dir initramfs-tools)/info" "$vdir/"
 system_root_copy initramfs-tools "$vdir/root" || boot_fail "system_root_copy failed"
 root=$vdir/root
 cp -- "$deb" "$root/tmp/initoverlayfs.deb"
-system_chroot "$root" dpkg -i /tmp/initoverlayfs.deb >"$SCRATCH/dpkg-i.log" 2>&1 ||
-	{ cat "$SCRATCH/dpkg-i.log" >&2; boot_fail "dpkg -i initoverlayfs failed"; }
+# apt, for its dependencies (erofs-utils, libarchive13; the package files
+# go to the shared cache of the system's packages).
+_sys_apt "$root" install --no-install-recommends /tmp/initoverlayfs.deb >"$SCRATCH/apt.log" 2>&1 ||
+	{ cat "$SCRATCH/apt.log" >&2; boot_fail "apt-get install initoverlayfs.deb failed"; }
+
+# /boot as on the installed system: its own ext4 filesystem (fstab's UUID),
+# mounted, so the builder finds the boot filesystem as it would there.
+truncate -s 512M "$SCRATCH/boot.ext4"
+mkfs.ext4 -q -F -U "$SYSTEM_BOOT_UUID" -d "$root/boot" "$SCRATCH/boot.ext4"
+mount -o loop "$SCRATCH/boot.ext4" "$root/boot"
+trap '! mountpoint -q "$root/boot" || umount -l "$root/boot" || true; _boot_on_exit' EXIT
 
 # The kernel package, installed again as an upgrade would: its postinst
 # runs initramfs-tools, whose post-update.d hook converts the initramfs.
@@ -54,7 +63,13 @@ conf=$(zstd -dcq "$mini" | cpio -i --to-stdout --quiet etc/initoverlayfs.conf)
 grep -qx "bootfs UUID=$SYSTEM_BOOT_UUID" <<<"$conf" || boot_fail "bootfs is not fstab's /boot: $conf"
 boot_log "pair in /boot: $(du -h --apparent-size "$mini" | cut -f1) mini initramfs, $(du -h --apparent-size "$image" | cut -f1) image"
 
-# Boot exactly what the hooks left in /boot.
+# Boot exactly what the hooks left in /boot (system_disks makes the boot
+# disk from the root's /boot directory).
+cp -a "$root/boot/." "$SCRATCH/boot-content"
+umount "$root/boot"
+trap _boot_on_exit EXIT
+rm -rf -- "$root/boot"
+mv -- "$SCRATCH/boot-content" "$root/boot"
 out=$SCRATCH/boot
 system_disks "$vdir" "$out" "" || boot_fail "making the disks failed"
 rc=0

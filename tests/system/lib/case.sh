@@ -7,7 +7,8 @@
 #
 # MODE (or $SYSTEM_TEST_MODE): all (default), original, initoverlayfs — boot
 # only one of the two, e.g. to retry a fix quickly. $IOFS_EARLY_BOOT_PROGRAM
-# passes --early-boot-program to the builder (default: the one beside it).
+# passes --early-boot-program to the builder (default: the one beside it);
+# $SYSTEM_BUILDER_ARGS adds builder options.
 # KEEP_TMP=1 keeps the console logs, disks and pair (see common.sh).
 
 _SYSTEM_CASE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -55,6 +56,9 @@ system_test_main() {
 		local pair=$SCRATCH/pair
 		local -a extra=()
 		[[ -n ${IOFS_EARLY_BOOT_PROGRAM:-} ]] && extra=(--early-boot-program "$IOFS_EARLY_BOOT_PROGRAM")
+		# More builder options, e.g. "--mode systemd" (word-split).
+		# shellcheck disable=SC2206
+		extra+=(${SYSTEM_BUILDER_ARGS:-})
 		mkdir -p "$pair"
 		# The pair goes onto the boot disk (its root is the system's /boot);
 		# onfailure=poweroff: a failed early boot ends QEMU at once.
