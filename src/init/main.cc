@@ -23,6 +23,7 @@
 #include "init/device_finder.h"
 #include "init/dm_verity.h"
 #include "init/handover.h"
+#include "init/image_layers.h"
 #include "init/module_loader.h"
 #include "init/mounts.h"
 #include "init/release_watcher.h"
@@ -176,69 +177,23 @@ struct Boot {
     return found;
   }
 
-  // Steps 5-6: the image as the lower layer, from wherever it is placed.
-  // Returns how it is attached and the name to show for it.
-  Result<std::pair<AttachedImage, std::string>> mount_image(const FoundDevice* dev) {
-    auto need_loop = [this] { load_loop_driver(); };
-    switch (cfg.placement) {
-      case Placement::bootfs: {
-        std::string type = cfg.bootfstype.empty() ? dev->fstype : cfg.bootfstype;
-        TRY(mount_boot_filesystem(dev->devnode, type, cfg.bootfs_options));
-        std::string shown = "/boot/" + cfg.fs;
-        if (cfg.verity.enabled)
-          return std::pair{TRY(mount_verified_image(paths::kBoot + "/" + cfg.fs, shown, cfg,
-                                                    need_loop)),
-                           shown};
-        return std::pair{TRY(mount_lower_image(paths::kBoot + "/" + cfg.fs, shown, cfg.fstype,
-                                               cfg.fs_options, need_loop)),
-                         shown};
-      }
-      case Placement::partition: {
-        // The device is the image: no boot filesystem, no driver for one.
-        if (cfg.verity.enabled)
-          return std::pair{TRY(mount_verified_image(dev->devnode, dev->devnode, cfg)),
-                           dev->devnode};
-        TRY(sys::make_dirs(paths::kLower));
-        auto r = sys::mount(dev->devnode, paths::kLower, cfg.fstype, MS_RDONLY,
-                            lower_mount_data(cfg.fstype, cfg.fs_options));
-        if (!r)
-          return fail("mount image", str(dev->devnode, " (", cfg.fstype, ")"), r.error().err);
-        return std::pair{AttachedImage{ImageAttach::block_device, {}}, dev->devnode};
-      }
-      case Placement::initrd: {
-        // A file in the initramfs (tmpfs or ramfs): the kernel answers
-        // ENOTBLK to a file-backed mount there, so it goes through a loop
-        // device, which keeps the file alive after the old root is freed.
-        std::string shown = "/" + cfg.fs;
-        if (cfg.verity.enabled)
-          return std::pair{TRY(mount_verified_image(shown, "initramfs:" + shown, cfg, need_loop)),
-                           "initramfs:" + shown};
-        return std::pair{TRY(mount_lower_image(shown, "initramfs:" + shown, cfg.fstype,
-                                               cfg.fs_options, need_loop)),
-                         "initramfs:" + shown};
-      }
-    }
-    return fail("placement", "unknown");
-  }
-
   // Steps 5-8: image, overlay (or tmpfs root with overlays), then the
   // staging mounts let go so only the new root holds the image.
   Result<void> mount_layers(const FoundDevice* dev) {
     int64_t t0 = sys::boottime_ns();
-    auto [img, shown] = TRY(mount_image(dev));
-    NewRoot root = TRY(mount_new_root(cfg.root_layout, cfg.tmpfs_size));
-    detach_staging_mounts();
-    overlays = std::move(root.overlays);
+    BootDevice boot_dev;
+    if (dev) boot_dev = {dev->devnode, dev->fstype};
+    MountedLayers m = TRY(iofs::mount_layers(cfg, boot_dev, [this] { load_loop_driver(); }));
+    overlays = std::move(m.root.overlays);
     mount_ms = ms_since(t0);
-    std::string data = lower_mount_data(cfg.fstype, cfg.fs_options);
-    std::string how = str(cfg.fstype, ", ", img.describe(), data.empty() ? "" : ", options ", data);
+    std::string how = describe_image(cfg, m.image);
     if (cfg.root_layout == RootLayout::tmpfs)
-      log::info("mount: ", shown, " (", how, ") under a tmpfs root with ", overlays.size(),
-                root.is_volatile ? " volatile" : "", " overlays and ", root.copied,
+      log::info("mount: ", m.shown, " (", how, ") under a tmpfs root with ", overlays.size(),
+                m.root.is_volatile ? " volatile" : "", " overlays and ", m.root.copied,
                 " top-level files in ", mount_ms, " ms");
     else
-      log::info("mount: ", shown, " (", how, ") under a ", root.is_volatile ? "volatile " : "",
-                "tmpfs overlay in ", mount_ms, " ms");
+      log::info("mount: ", m.shown, " (", how, ") under a ",
+                m.root.is_volatile ? "volatile " : "", "tmpfs overlay in ", mount_ms, " ms");
     return {};
   }
 

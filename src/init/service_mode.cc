@@ -24,6 +24,7 @@
 #include "core/sys.h"
 #include "init/device_finder.h"
 #include "init/handover.h"
+#include "init/image_layers.h"
 #include "init/mounts.h"
 #include "init/root_layout.h"
 #include "init/systemd_bus.h"
@@ -211,51 +212,24 @@ struct Service {
     return dev;
   }
 
-  // The image as the lower layer, from wherever it is placed; returns the
-  // name to show for it and how it is attached. The same calls as the init
-  // mode's steps 5-6; udev and the kernel's module autoloading (the
-  // filesystems' fs-* aliases, /dev/loop-control) load what they need.
-  Result<std::pair<std::string, AttachedImage>> mount_image(const std::string& dev) {
-    switch (cfg.placement) {
-      case Placement::bootfs: {
-        std::string type = cfg.bootfstype.empty() ? probe_filesystem_type(dev) : cfg.bootfstype;
-        TRY(mount_boot_filesystem(dev, type, cfg.bootfs_options));
-        std::string shown = "/boot/" + cfg.fs;
-        return std::pair{shown, TRY(mount_lower_image(paths::kBoot + "/" + cfg.fs, shown,
-                                                      cfg.fstype, cfg.fs_options))};
-      }
-      case Placement::partition: {
-        TRY(sys::make_dirs(paths::kLower));
-        auto r = sys::mount(dev, paths::kLower, cfg.fstype, MS_RDONLY,
-                            lower_mount_data(cfg.fstype, cfg.fs_options));
-        if (!r) return fail("mount image", str(dev, " (", cfg.fstype, ")"), r.error().err);
-        return std::pair{dev, AttachedImage{ImageAttach::block_device, {}}};
-      }
-      case Placement::initrd: {
-        std::string shown = "initramfs:/" + cfg.fs;
-        return std::pair{shown, TRY(mount_lower_image("/" + cfg.fs, shown, cfg.fstype,
-                                                      cfg.fs_options))};
-      }
-    }
-    return fail("placement", "unknown");
-  }
-
-  // The new root as the init mode makes it, then the staging mounts let go
-  // (the overlays hold the layers; /run carries nothing into the system).
+  // The new root as the init mode makes it (image_layers.h), then the
+  // staging mounts let go (the overlays hold the layers; /run carries
+  // nothing into the system). udev and the kernel's module autoloading
+  // (the filesystems' fs-* aliases, /dev/loop-control) load what they need.
   Result<void> mount_layers(const std::string& dev) {
     int64_t t0 = sys::boottime_ns();
-    auto [shown, img] = TRY(mount_image(dev));
-    NewRoot root = TRY(mount_new_root(cfg.root_layout, cfg.tmpfs_size));
-    detach_staging_mounts();
+    BootDevice boot_dev{dev, {}};
+    if (cfg.placement == Placement::bootfs && cfg.bootfstype.empty())
+      boot_dev.fstype = probe_filesystem_type(dev);
+    MountedLayers m = TRY(iofs::mount_layers(cfg, boot_dev));
     mount_ms = ms_since(t0);
-    std::string data = lower_mount_data(cfg.fstype, cfg.fs_options);
-    std::string how = str(cfg.fstype, ", ", img.describe(), data.empty() ? "" : ", options ", data);
     if (cfg.root_layout == RootLayout::tmpfs)
       // Without the init mode's release watcher (systemd ends every process
       // of the initrd when it switches root), these overlays stay mounted.
-      log::warning("root_layout tmpfs: the ", root.overlays.size(),
+      log::warning("root_layout tmpfs: the ", m.root.overlays.size(),
                    " per-directory overlays are not released after the switch in systemd mode");
-    log::info("mount: ", shown, " (", how, ") under a ", root.is_volatile ? "volatile " : "",
+    log::info("mount: ", m.shown, " (", describe_image(cfg, m.image), ") under a ",
+              m.root.is_volatile ? "volatile " : "",
               cfg.root_layout == RootLayout::tmpfs ? "tmpfs root with overlays" : "tmpfs overlay",
               " at ", paths::kNewRoot, " in ", mount_ms, " ms");
     return {};
