@@ -547,6 +547,14 @@ struct Builder {
       TRY(check_partition(o.write_partition, bootfs.spec, o.lowerfs));
     TRY(prepare_input());
     if (already_converted) return {};
+    // run-init needs root_layout tmpfs, whose per-directory overlays only
+    // the init mode's release watcher lets go of; systemd's switch root
+    // ends that watcher, and the overlays would keep /boot read-only.
+    if (o.boot_mode == BootMode::systemd && init_is_run_init_script(tree))
+      return fail("--mode systemd",
+                  "is refused: the input's /init switches root with klibc's run-init (initramfs-tools); "
+                  "systemd mode cannot release the overlays that needs after the switch, which "
+                  "would leave /boot read-only in the real system: use --mode init");
     TRY(choose_modules());
     TRY(build_and_commit());
     return {};

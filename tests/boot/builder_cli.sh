@@ -30,6 +30,21 @@ if out=$("$BUILDER" -f "${common[@]}" --output-dir "$SCRATCH/b" --drivers no_suc
 fi
 grep -q "error: module no_such_driver: not found in $K612_MODDIR (--drivers)" <<<"$out" || boot_fail "unexpected message: $out"
 
+# An initramfs-tools-like /init (it ends in klibc's run-init): the config
+# gets root_layout tmpfs; systemd mode refuses it before building anything.
+itools=$SCRATCH/itools
+cp -a "$SCRATCH/payload" "$itools"
+printf '#!/bin/sh\n. /scripts/functions\nexec run-init ${rootmnt} ${init} "$@"\n' >"$itools/init"
+mkdir -p "$SCRATCH/c"
+"$BUILDER" -f "${common[@]/$SCRATCH\/payload/$itools}" --output-dir "$SCRATCH/c" >/dev/null
+zstd -dcq "$SCRATCH/c/$mini" | cpio -i --to-stdout --quiet etc/initoverlayfs.conf | grep -qx 'root_layout tmpfs' ||
+	boot_fail "no root_layout tmpfs for a run-init /init"
+if out=$("$BUILDER" -f "${common[@]/$SCRATCH\/payload/$itools}" --output-dir "$SCRATCH/c" --mode systemd 2>&1); then
+	boot_fail "systemd mode accepted a run-init /init"
+fi
+grep -q "error: --mode systemd is refused: the input's /init switches root with klibc's run-init" <<<"$out" ||
+	boot_fail "unexpected message: $out"
+
 # Full disk: a 3 MiB tmpfs holds an old pair; the new, larger image cannot fit.
 full=$SCRATCH/full
 mkdir -p "$full"
