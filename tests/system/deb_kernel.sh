@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Issue 4, "done when": the .deb installed in the debootstrapped Debian 12
-# (initramfs-tools variant), then a kernel package installed there, leaves
-# a pair in /boot that boots to multi-user with /boot read-write and
-# nothing of the early boot left, without any manual step; removing the
-# kernel package removes its image.
-# Usage: deb_kernel.sh [PATH/TO/initoverlayfs_*.deb]
-# (default: the newest in $IOFS_DEB_DIR, where package.deb_hooks leaves the
-# package it built).
+# Issue 4, "done when": the .deb installed in the debootstrapped Debian 12,
+# then a kernel package installed there, leaves a pair in /boot that boots
+# to multi-user with /boot read-write and nothing of the early boot left,
+# without any manual step; removing the kernel package removes its image.
+# With initramfs-tools the pair comes from its post-update.d hook; with
+# dracut, from /etc/kernel/postinst.d/zz-initoverlayfs after Debian's
+# dracut hook.
+# Usage: deb_kernel.sh [initramfs-tools|dracut] [PATH/TO/initoverlayfs_*.deb]
+# (default package: the newest in $IOFS_DEB_DIR, where package.deb_hooks
+# leaves the package it built).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../boot/lib/common.sh"
 . "$here/../boot/lib/kernels.sh"
@@ -15,7 +17,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/check.sh"
 boot_test_init
 [[ $(id -u) == 0 ]] || boot_skip "needs root"
-deb=${1:-}
+variant=${1:-initramfs-tools}
+[[ $variant =~ ^(initramfs-tools|dracut)$ ]] || boot_fail "unknown variant '$variant'"
+deb=${2:-}
 if [[ -z $deb && -n ${IOFS_DEB_DIR:-} ]]; then
 	deb=$(ls -t "$IOFS_DEB_DIR"/initoverlayfs_*_amd64.deb 2>/dev/null | head -n 1)
 fi
@@ -27,8 +31,8 @@ kver=$SYSTEM_KVER
 # A private copy of the cached system, laid out as system_disks expects.
 vdir=$SCRATCH/variant
 mkdir -p "$vdir"
-cp -- "$(system_variant_dir initramfs-tools)/info" "$vdir/"
-system_root_copy initramfs-tools "$vdir/root" || boot_fail "system_root_copy failed"
+cp -- "$(system_variant_dir "$variant")/info" "$vdir/"
+system_root_copy "$variant" "$vdir/root" || boot_fail "system_root_copy failed"
 root=$vdir/root
 cp -- "$deb" "$root/tmp/initoverlayfs.deb"
 # apt, for its dependencies (erofs-utils, libarchive13; the package files
@@ -44,7 +48,8 @@ mount -o loop "$SCRATCH/boot.ext4" "$root/boot"
 trap '! mountpoint -q "$root/boot" || umount -l "$root/boot" || true; _boot_on_exit' EXIT
 
 # The kernel package, installed again as an upgrade would: its postinst
-# runs initramfs-tools, whose post-update.d hook converts the initramfs.
+# runs initramfs-tools, whose post-update.d hook converts the initramfs, or
+# Debian's dracut hook and then zz-initoverlayfs.
 kdeb=$(ls "$(dirname "$SYSTEM_DIR")"/debs/linux-image-"$kver"_*.deb 2>/dev/null | head -n 1)
 [[ -f $kdeb ]] || boot_fail "no cached linux-image-$kver package"
 cp -- "$kdeb" "$root/tmp/kernel.deb"
