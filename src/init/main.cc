@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "core/sys.h"
+#include "init/boot_config.h"
 #include "init/device_finder.h"
 #include "init/dm_verity.h"
 #include "init/handover.h"
@@ -38,7 +39,6 @@
 namespace iofs {
 namespace {
 
-constexpr const char* kConfigPath = "/etc/initoverlayfs.conf";
 
 int64_t ms_since(int64_t t0_ns) { return (sys::boottime_ns() - t0_ns) / 1000000; }
 
@@ -57,34 +57,8 @@ struct Boot {
 
   // Step 2: /etc/initoverlayfs.conf, then initoverlayfs.* on the kernel
   // command line. Only a missing boot filesystem or image name is fatal.
-  Result<void> read_config() {
-    std::vector<std::string> warnings;
-    auto text = sys::read_file(kConfigPath);
-    if (text)
-      parse_config(*text, cfg, warnings);
-    else
-      log::warning(text.error().message());
-    for (const std::string& w : warnings) log::warning(kConfigPath, ": ", w);
+  Result<void> read_config() { return read_boot_config(cfg, &rdinit); }
 
-    if (auto cmdline = sys::read_file("/proc/cmdline")) {
-      CmdlineSettings s = extract_settings(parse_kernel_cmdline(*cmdline));
-      if (s.rdinit) rdinit = *s.rdinit;
-      for (const std::string& w : apply_cmdline_overrides(cfg, s.overrides))
-        log::warning("kernel command line: ", w);
-    }
-    log::set_debug(cfg.debug);
-    if (cfg.bootfs.empty() && cfg.placement != Placement::initrd)
-      return fail("no boot filesystem configured",
-                  str("(set bootfs in ", kConfigPath, " or initoverlayfs.bootfs=)"));
-    if (cfg.fs.empty() && cfg.placement != Placement::partition)
-      return fail("no image configured",
-                  str("(set fs in ", kConfigPath, " or initoverlayfs.fs=)"));
-    if (cfg.verity.enabled)
-      if (auto problem = verity_config_problem(cfg.verity))
-        return fail("verity is required but its settings are incomplete:",
-                    str(*problem, " (", kConfigPath, ")"));
-    return {};
-  }
 
   // Step 3: the builder's module load plan. What every boot needs
   // (filesystems, explicit drivers) starts loading now, on worker threads;

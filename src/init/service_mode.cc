@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "core/sys.h"
+#include "init/boot_config.h"
 #include "init/device_finder.h"
 #include "init/handover.h"
 #include "init/image_layers.h"
@@ -75,8 +76,6 @@ std::string udev_link_dir(DeviceKey key) {
 }
 
 namespace {
-
-constexpr const char* kConfigPath = "/etc/initoverlayfs.conf";
 
 int64_t ms_since(int64_t t0_ns) { return (sys::boottime_ns() - t0_ns) / 1000000; }
 
@@ -179,29 +178,14 @@ struct Service {
   // kernel command line. rdinit= is not a candidate here: it named the
   // mini initramfs's own init (systemd).
   Result<void> read_config() {
-    std::vector<std::string> warnings;
-    if (auto text = sys::read_file(kConfigPath))
-      parse_config(*text, cfg, warnings);
-    else
-      log::warning(text.error().message());
-    for (const std::string& w : warnings) log::warning(kConfigPath, ": ", w);
-    // apply_cmdline_overrides keeps the verity settings locked, as in init mode.
-    if (auto cmdline = sys::read_file("/proc/cmdline"))
-      for (const std::string& w :
-           apply_cmdline_overrides(cfg, extract_settings(parse_kernel_cmdline(*cmdline)).overrides))
-        log::warning("kernel command line: ", w);
-    log::set_debug(cfg.debug);
+    TRY(read_boot_config(cfg));
     // Never an unverified mount of an image that is to be verified.
     if (cfg.verity.enabled)
       return fail("verity is required, but systemd mode does not set up dm-verity yet;",
                   "refusing to mount the image (use init mode)");
-    if (cfg.bootfs.empty() && cfg.placement != Placement::initrd)
-      return fail("no boot filesystem configured",
-                  str("(set bootfs in ", kConfigPath, " or initoverlayfs.bootfs=)"));
-    if (cfg.fs.empty() && cfg.placement != Placement::partition)
-      return fail("no image configured", str("(set fs in ", kConfigPath, " or initoverlayfs.fs=)"));
     return {};
   }
+
 
   Result<std::string> find_boot_device() {
     int64_t t0 = sys::boottime_ns();

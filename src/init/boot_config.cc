@@ -1,0 +1,39 @@
+#include "init/boot_config.h"
+
+#include <vector>
+
+#include "core/cmdline.h"
+#include "core/log.h"
+#include "core/strings.h"
+#include "core/sys.h"
+
+namespace iofs {
+
+Result<void> read_boot_config(Config& cfg, std::string* rdinit) {
+  std::vector<std::string> warnings;
+  if (auto text = sys::read_file(kConfigPath))
+    parse_config(*text, cfg, warnings);
+  else
+    log::warning(text.error().message());
+  for (const std::string& w : warnings) log::warning(kConfigPath, ": ", w);
+
+  if (auto cmdline = sys::read_file("/proc/cmdline")) {
+    CmdlineSettings s = extract_settings(parse_kernel_cmdline(*cmdline));
+    if (rdinit && s.rdinit) *rdinit = *s.rdinit;
+    for (const std::string& w : apply_cmdline_overrides(cfg, s.overrides))
+      log::warning("kernel command line: ", w);
+  }
+  log::set_debug(cfg.debug);
+  if (cfg.bootfs.empty() && cfg.placement != Placement::initrd)
+    return fail("no boot filesystem configured",
+                str("(set bootfs in ", kConfigPath, " or initoverlayfs.bootfs=)"));
+  if (cfg.fs.empty() && cfg.placement != Placement::partition)
+    return fail("no image configured", str("(set fs in ", kConfigPath, " or initoverlayfs.fs=)"));
+  if (cfg.verity.enabled)
+    if (auto problem = verity_config_problem(cfg.verity))
+      return fail("verity is required but its settings are incomplete:",
+                  str(*problem, " (", kConfigPath, ")"));
+  return {};
+}
+
+}  // namespace iofs
