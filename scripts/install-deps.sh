@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(
   build-essential cmake pkg-config libgtest-dev   # build
   libblkid-dev                                   # early-boot program (static)
-  libarchive-dev libkmod-dev                     # builder
+  libarchive-dev libkmod-dev libzstd-dev        # builder
   erofs-utils e2fsprogs util-linux fdisk busybox-static cpio kmod klibc-utils  # images, tests
   zstd lz4 xz-utils gzip bzip2 lzop              # initramfs compressions
   qemu-system-x86                                # boot tests
