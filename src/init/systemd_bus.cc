@@ -98,9 +98,17 @@ Result<BusMessageFrame> parse_bus_frame(std::string_view in) {
   const uint32_t body_len = get_u32(in, 4), fields_len = get_u32(in, 12);
   BusMessageFrame m;
   m.type = static_cast<uint8_t>(in[1]);
-  m.body_at = (16 + fields_len + 7) / 8 * 8;
+  // In size_t: in 32 bits a fields length near 2^32 wrapped the body's start
+  // to before the header's end, down to a message of 0 bytes that the
+  // reader would parse again forever.
+  m.body_at = (16 + size_t{fields_len} + 7) / 8 * 8;
   m.body_len = body_len;
   m.total = m.body_at + body_len;
+  // The specification's maximum message length; nothing longer is read.
+  constexpr size_t kMaxMessage = size_t{1} << 27;
+  if (m.total > kMaxMessage)
+    return fail("read", str("systemd private bus: an answer of ", m.total,
+                            " bytes, more than D-Bus allows"));
   return m;
 }
 

@@ -12,6 +12,7 @@
 
 #include "builder/cpio.h"
 #include "builder/initramfs_input.h"
+#include "init/systemd_bus.h"
 
 using namespace iofs;
 using namespace std::literals;
@@ -62,4 +63,39 @@ TEST(FuzzRegressions, InitramfsEndingInShortLzopTailIsRefused) {
   auto r = split_initramfs(buf.view());
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().detail.find("lzop"), std::string::npos) << r.error().detail;
+}
+
+// A D-Bus answer's fixed header: little-endian, the type, body and header
+// field lengths.
+std::string bus_header(uint8_t type, uint32_t body_len, uint32_t fields_len) {
+  std::string h = "l"s + char(type) + '\1' + '\1';
+  for (uint32_t v : {body_len, 5u, fields_len})
+    for (int i = 0; i < 4; ++i) h += char(v >> (8 * i) & 0xff);
+  return h;
+}
+
+// fuzz.systemd_bus: the start of the body, 16 + fields length rounded up
+// to 8, was computed in 32 bits. A header fields length of 0xfffffff0
+// wrapped it to 0, so the message seemed to end where it began and
+// request_switch_root (PID 1) parsed the same bytes again, forever.
+TEST(FuzzRegressions, BusAnswerWithHugeHeaderFieldsIsRefused) {
+  ExactBuffer buf(bus_header(3, 0, 0xfffffff0u));
+  auto m = parse_bus_frame(buf.view());
+  ASSERT_FALSE(m.has_value()) << "ends at " << m->total;
+  ExactBuffer wrapped_to_8(bus_header(3, 5, 0xfffffff8u) + "\0\0\0\0\0\0\0\0"s);
+  EXPECT_FALSE(parse_bus_frame(wrapped_to_8.view()).has_value());
+}
+
+// What the framing is meant to give, so the test above cannot pass by
+// refusing everything.
+TEST(FuzzRegressions, BusAnswerFramingOfAnError) {
+  std::string fields = "\5\1u\0\1\0\0\0"s;  // REPLY_SERIAL 1
+  std::string body = "\x03\0\0\0why\0"s;
+  ExactBuffer buf(bus_header(3, uint32_t(body.size()), uint32_t(fields.size())) + fields + body);
+  auto m = parse_bus_frame(buf.view());
+  ASSERT_TRUE(m.has_value()) << m.error().message();
+  EXPECT_EQ(m->type, 3);
+  EXPECT_EQ(m->body_at, 24u);
+  EXPECT_EQ(m->total, 32u);
+  EXPECT_EQ(bus_error_text(buf.view(), *m), "why");
 }
