@@ -12,6 +12,7 @@ pkgs=(
   squashfs-tools btrfs-progs                     # --lowerfs
   dracut-core                                    # builder with no input
   cryptsetup-bin openssl                         # --verity (veritysetup), --verity-sign
+  clang-16 libclang-rt-16-dev                    # fuzz tests (libFuzzer; clang 14 lacks what <expected> needs)
   debootstrap                                    # full-system tests
   dpkg-dev debhelper lintian mandoc              # package tests, man page lint
 )

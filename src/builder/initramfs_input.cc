@@ -132,6 +132,9 @@ Result<size_t> lz4_length(std::string_view s) {
 // lzop: a header, then blocks <be32 size> <be32 compressed size>
 // <checksums> <data>, ended by a size of 0 (format as written by lzop 1.04).
 Result<size_t> lzop_length(std::string_view s) {
+  // The stream is recognised by 4 of its 9 magic bytes: without the other
+  // 5, `s.size() - pos` below would wrap around and pass every check.
+  if (s.size() < 9) return corrupt("truncated header");
   size_t pos = 9;  // magic
   bool ok = true;
   auto skip = [&](size_t n) {
@@ -704,6 +707,13 @@ Result<ExtractStats> extract_cpio(std::string_view archive,
   if (!any) return fail("read cpio", "no archive in the input");
   TRY(extractor.finish());
   return extractor.stats;
+}
+
+Result<size_t> compressed_stream_length(std::string_view stream) {
+  const Compression* c = detect(stream);
+  if (!c || !c->length)
+    return fail("decompress", "no length finder for this stream's format");
+  return c->length(stream);
 }
 
 }  // namespace iofs

@@ -53,6 +53,11 @@ struct ExtractStats {
 Result<ExtractStats> extract_cpio(std::string_view archive,
                                   const std::string& dir);
 
+// Where the zstd, xz, lz4 or lzop stream at the start of `stream` ends,
+// read from the format (split_initramfs uses this; fuzzing calls it alone).
+// Fails for other formats, and on a truncated or corrupt stream.
+Result<size_t> compressed_stream_length(std::string_view stream);
+
 // Tests only: resolve paths in user space as on kernels without openat2.
 void extract_without_openat2_for_testing(bool on);
 

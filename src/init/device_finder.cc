@@ -132,26 +132,6 @@ class DeviceSearch {
   int probes_ = 0;
 };
 
-// One uevent datagram: "ACTION@DEVPATH\0KEY=VALUE\0...".
-struct Uevent {
-  std::string_view action, subsystem, devname, modalias;
-};
-Uevent parse_uevent(std::string_view msg) {
-  Uevent e;
-  size_t pos = 0;
-  while (pos < msg.size()) {
-    size_t end = msg.find('\0', pos);
-    if (end == std::string_view::npos) end = msg.size();
-    std::string_view field = msg.substr(pos, end - pos);
-    if (field.starts_with("ACTION=")) e.action = field.substr(7);
-    else if (field.starts_with("SUBSYSTEM=")) e.subsystem = field.substr(10);
-    else if (field.starts_with("DEVNAME=")) e.devname = field.substr(8);
-    else if (field.starts_with("MODALIAS=")) e.modalias = field.substr(9);
-    pos = end + 1;
-  }
-  return e;
-}
-
 Result<UniqueFd> open_uevent_socket() {
   int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
                     NETLINK_KOBJECT_UEVENT);
@@ -169,6 +149,22 @@ Result<UniqueFd> open_uevent_socket() {
 }
 
 }  // namespace
+
+Uevent parse_uevent(std::string_view msg) {
+  Uevent e;
+  size_t pos = 0;
+  while (pos < msg.size()) {
+    size_t end = msg.find('\0', pos);
+    if (end == std::string_view::npos) end = msg.size();
+    std::string_view field = msg.substr(pos, end - pos);
+    if (field.starts_with("ACTION=")) e.action = field.substr(7);
+    else if (field.starts_with("SUBSYSTEM=")) e.subsystem = field.substr(10);
+    else if (field.starts_with("DEVNAME=")) e.devname = field.substr(8);
+    else if (field.starts_with("MODALIAS=")) e.modalias = field.substr(9);
+    pos = end + 1;
+  }
+  return e;
+}
 
 std::string probe_filesystem_type(const std::string& devnode) {
   auto r = probe(devnode);

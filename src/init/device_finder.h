@@ -35,6 +35,13 @@ Result<FoundDevice> wait_for_device(const DeviceSpec& spec,
                                     std::chrono::milliseconds timeout,
                                     const ModaliasFn& on_modalias = {});
 
+// One uevent datagram: "ACTION@DEVPATH\0KEY=VALUE\0...". The views point
+// into the message.
+struct Uevent {
+  std::string_view action, subsystem, devname, modalias;
+};
+Uevent parse_uevent(std::string_view msg);
+
 // The filesystem type libblkid finds on a device, "" if none or unreadable.
 std::string probe_filesystem_type(const std::string& devnode);
 

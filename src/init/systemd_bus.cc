@@ -92,6 +92,37 @@ Result<void> read_at_least(int fd, std::string& buf, size_t want,
 
 }  // namespace
 
+Result<BusMessageFrame> parse_bus_frame(std::string_view in) {
+  if (in.size() < 16) return fail("read", "systemd private bus: a short answer");
+  if (in[0] != 'l') return fail("read", "systemd private bus: a big-endian answer");
+  const uint32_t body_len = get_u32(in, 4), fields_len = get_u32(in, 12);
+  BusMessageFrame m;
+  m.type = static_cast<uint8_t>(in[1]);
+  // In size_t: in 32 bits a fields length near 2^32 wrapped the body's start
+  // to before the header's end, down to a message of 0 bytes that the
+  // reader would parse again forever.
+  m.body_at = (16 + size_t{fields_len} + 7) / 8 * 8;
+  m.body_len = body_len;
+  m.total = m.body_at + body_len;
+  // The specification's maximum message length; nothing longer is read.
+  constexpr size_t kMaxMessage = size_t{1} << 27;
+  if (m.total > kMaxMessage)
+    return fail("read", str("systemd private bus: an answer of ", m.total,
+                            " bytes, more than D-Bus allows"));
+  return m;
+}
+
+std::string bus_error_text(std::string_view msg, const BusMessageFrame& m) {
+  // The body of an ERROR starts with its message, a STRING.
+  std::string why = "refused";
+  if (m.body_len >= 4 && m.body_at + 4 <= msg.size()) {
+    uint32_t n = get_u32(msg, m.body_at);
+    if (m.body_at + 4 + n <= m.total && m.total <= msg.size())
+      why = msg.substr(m.body_at + 4, n);
+  }
+  return why;
+}
+
 // A method call to systemd; `body` is already marshalled for `sig`.
 static std::string method_call(uint32_t serial, std::string_view interface, std::string_view member,
                         std::string_view sig, std::string_view body) {
@@ -156,21 +187,12 @@ Result<void> request_switch_root(const std::string& socket_path, std::string_vie
   // are skipped if any come).
   for (;;) {
     TRY(read_at_least(s, in, 16, ping));
-    if (in[0] != 'l') return fail("read", "systemd private bus: a big-endian answer");
-    const uint32_t body_len = get_u32(in, 4), fields_len = get_u32(in, 12);
-    const size_t body_at = (16 + fields_len + 7) / 8 * 8, total = body_at + body_len;
-    TRY(read_at_least(s, in, total, ping));
-    const uint8_t type = static_cast<uint8_t>(in[1]);
-    if (type == 2) return {};  // METHOD_RETURN
-    if (type == 3) {           // ERROR: the body starts with its message
-      std::string why = "refused";
-      if (body_len >= 4) {
-        uint32_t n = get_u32(in, body_at);
-        if (body_at + 4 + n <= total) why = in.substr(body_at + 4, n);
-      }
-      return fail("switch root", str(new_root, " to ", init, ": ", why));
-    }
-    in.erase(0, total);
+    const BusMessageFrame m = TRY(parse_bus_frame(in));
+    TRY(read_at_least(s, in, m.total, ping));
+    if (m.type == 2) return {};  // METHOD_RETURN
+    if (m.type == 3)             // ERROR
+      return fail("switch root", str(new_root, " to ", init, ": ", bus_error_text(in, m)));
+    in.erase(0, m.total);
   }
 }
 

@@ -18,6 +18,8 @@
 // connection: no bus daemon, no Hello.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -28,6 +30,20 @@ namespace iofs {
 // The method call org.freedesktop.systemd1.Manager.SwitchRoot(ss) with
 // serial 1, little-endian.
 std::string switch_root_message(std::string_view new_root, std::string_view init);
+
+// Where a message at the start of `in` (at least its 16-byte fixed header)
+// ends, what it is, and where its body starts: read until `total` bytes.
+struct BusMessageFrame {
+  uint8_t type = 0;  // 2 METHOD_RETURN, 3 ERROR, 4 SIGNAL
+  size_t body_at = 0;
+  uint32_t body_len = 0;
+  size_t total = 0;
+};
+Result<BusMessageFrame> parse_bus_frame(std::string_view in);
+
+// The error message an ERROR message's body starts with; "refused" if it has
+// none. `msg` holds the whole message.
+std::string bus_error_text(std::string_view msg, const BusMessageFrame& m);
 
 // Connects to `socket_path`, authenticates as this uid, sends the call and
 // waits for systemd's answer.
