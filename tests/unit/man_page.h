@@ -90,7 +90,7 @@ inline std::vector<Paragraph> tagged_paragraphs(const std::string& page,
       want_tag = true;
       continue;
     }
-    if (line == ".PP" || line == ".RS" || line == ".RE") continue;
+    if (line == ".PP" || line == ".RS" || line == ".RE" || line.starts_with(".SS")) continue;
     std::string flat = flatten_line(line);
     if (want_tag) {
       out.push_back({flat, flat});
@@ -98,6 +98,21 @@ inline std::vector<Paragraph> tagged_paragraphs(const std::string& page,
     } else if (!out.empty()) {
       out.back().text += " " + flat;
     }
+  }
+  return out;
+}
+
+// The options a .TP tag names: "-f, --force" gives -f and --force,
+// "--placement bootfs" gives --placement.
+inline std::vector<std::string> options_in_tag(const std::string& tag) {
+  std::vector<std::string> out;
+  std::istringstream words(tag);
+  std::string w;
+  while (words >> w) {
+    if (!w.starts_with('-') || w.size() < 2) continue;
+    size_t end = 1;
+    while (end < w.size() && (w[end] == '-' || (w[end] >= 'a' && w[end] <= 'z'))) ++end;
+    out.push_back(w.substr(0, end));
   }
   return out;
 }

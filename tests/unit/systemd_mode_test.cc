@@ -11,13 +11,6 @@ using namespace iofs;
 
 static Result<BuilderOptions> parse(std::vector<std::string> a) { return parse_builder_options(a); }
 
-TEST(BuilderMode, DefaultIsInit) {
-  auto o = parse({});
-  ASSERT_TRUE(o);
-  EXPECT_EQ(o->boot_mode, BootMode::init);
-  EXPECT_FALSE(o->dracut_wrapper);
-}
-
 TEST(BuilderMode, Systemd) {
   auto o = parse({"--mode", "systemd"});
   ASSERT_TRUE(o) << o.error().message();
