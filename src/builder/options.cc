@@ -7,6 +7,54 @@
 
 namespace iofs {
 
+namespace {
+
+using enum OptionValue;
+constexpr BuilderOption kOptions[] = {
+    {"--initramfs", "", required},
+    {"--rootdir", "", required},
+    {"--kver", "", required},
+    {"--moddir", "", required},
+    {"--output-dir", "", required},
+    {"--initramfs-name", "", required},
+    {"--image-name", "", required},
+    {"--force", "-f", none},
+    {"--bootfs", "", required},
+    {"--bootfstype", "", required},
+    {"--bootfs-path", "", required},
+    {"--placement", "", required},
+    {"--write-partition", "", required},
+    {"--mode", "", required},
+    {"--dracut", "", rest},
+    {"--lowerfs", "", required},
+    {"--compression", "", required},
+    {"--initramfs-compression", "", required},
+    {"--verity", "", none},
+    {"--verity-on-corruption", "", required},
+    {"--verity-sign", "", required},
+    {"--drivers", "", required},
+    {"--hostonly", "", none},
+    {"--no-hostonly", "", none},
+    {"--set", "", required},
+    {"--early-boot-program", "", required},
+    {"--config", "", required},
+    {"--no-config", "", none},
+    {"--hook", "", none},
+    {"--verbose", "-v", none},
+    {"--help", "-h", none},
+    {"--version", "", none},
+};
+
+bool in_option_table(std::string_view arg) {
+  for (const BuilderOption& o : kOptions)
+    if (arg == o.name || (!o.short_name.empty() && arg == o.short_name)) return true;
+  return false;
+}
+
+}  // namespace
+
+std::span<const BuilderOption> builder_option_table() { return kOptions; }
+
 std::string builder_usage() {
   return R"(Usage: initoverlayfs-install [OPTIONS]
 Splits an initramfs into a mini initramfs and an EROFS image (initoverlayfs).
@@ -126,6 +174,7 @@ Result<void> parse_builder_args(const std::vector<std::string>& args, BuilderOpt
         arg = arg.substr(0, eq);
       }
     }
+    if (!in_option_table(arg)) return bad("unknown option '" + args[i] + "' (see --help)");
     auto value = [&]() -> Result<std::string> {
       if (inline_value) return *inline_value;
       if (i + 1 >= args.size()) return bad(arg + " needs a value");
@@ -231,7 +280,7 @@ Result<void> parse_builder_args(const std::vector<std::string>& args, BuilderOpt
       if (auto w = apply_setting(probe, key, val)) return bad("--set " + kv + ": " + *w);
       o.settings.emplace_back(key, val);
     } else {
-      return bad("unknown option '" + args[i] + "' (see --help)");
+      return bad("option '" + arg + "' is in the option table but not handled");
     }
   }
   return {};

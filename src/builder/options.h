@@ -2,7 +2,9 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -60,6 +62,21 @@ struct BuilderOptions {
   bool dracut_wrapper = false;
   std::vector<std::string> dracut_args;
 };
+
+// Every option parse_builder_args() accepts: anything else is an unknown
+// option. The tests check --help and initoverlayfs-install(8) against it,
+// so a new option goes here first.
+enum class OptionValue {
+  none,      // --force; --force=yes is an error
+  required,  // --kver KVER or --kver=KVER
+  rest,      // --dracut: every argument after it is dracut's
+};
+struct BuilderOption {
+  std::string_view name;        // "--force"
+  std::string_view short_name;  // "-f", or empty
+  OptionValue value;
+};
+std::span<const BuilderOption> builder_option_table();
 
 Result<BuilderOptions> parse_builder_options(const std::vector<std::string>& args);
 

@@ -63,6 +63,7 @@ struct VerityConfig {
   std::string hash_algorithm = "sha256";
   VerityOnCorruption on_corruption = VerityOnCorruption::eio;
   std::string root_hash_sig;   // PKCS#7 signature file in the mini initramfs
+  bool operator==(const VerityConfig&) const = default;
 };
 
 struct Config {
@@ -82,6 +83,8 @@ struct Config {
   RootLayout root_layout = RootLayout::overlay;
   bool debug = false;
   VerityConfig verity;
+  // Every field: the tests check parse_config(format_config(c)) == c.
+  bool operator==(const Config&) const = default;
 };
 
 // Applies one key/value to cfg. Returns a warning text for an unknown key

@@ -31,6 +31,7 @@ struct PlannedModule {
   std::vector<size_t> deps;   // hard dependencies: indices of earlier modules
   std::vector<size_t> after;  // soft ("pre:") dependencies: ordering only
   std::vector<std::string> aliases;  // device modalias patterns; empty: load at start
+  bool operator==(const PlannedModule&) const = default;
 };
 
 // Whether a device's modalias matches one of m's patterns.

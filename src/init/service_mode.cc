@@ -75,6 +75,11 @@ std::string udev_link_dir(DeviceKey key) {
   return {};
 }
 
+std::string udev_link_path(const DeviceSpec& spec) {
+  if (spec.key == DeviceKey::path) return spec.value;
+  return udev_link_dir(spec.key) + "/" + udev_encode(spec.value);
+}
+
 namespace {
 
 int64_t ms_since(int64_t t0_ns) { return (sys::boottime_ns() - t0_ns) / 1000000; }
@@ -106,8 +111,8 @@ std::optional<std::string> look_up(const DeviceSpec& spec) {
     return std::string(resolved);
   };
   if (spec.key == DeviceKey::path) return block_device(spec.value);
+  if (auto dev = block_device(udev_link_path(spec))) return dev;
   const std::string dir = udev_link_dir(spec.key);
-  if (auto dev = block_device(dir + "/" + udev_encode(spec.value))) return dev;
   if (spec.key != DeviceKey::uuid && spec.key != DeviceKey::partuuid) return std::nullopt;
   // UUIDs match without regard to case; the link has the case blkid read.
   DIR* d = ::opendir(dir.c_str());

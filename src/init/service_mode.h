@@ -48,4 +48,9 @@ std::string udev_encode(std::string_view s);
 // empty for a /dev path.
 std::string udev_link_dir(DeviceKey key);
 
+// The link udev makes for the device a spec names, which service mode
+// waits for: "LABEL=my boot" -> /dev/disk/by-label/my\x20boot; a /dev path
+// is itself.
+std::string udev_link_path(const DeviceSpec& spec);
+
 }  // namespace iofs

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "man_page.h"
 #include "samples.h"
 
 using namespace iofs;
@@ -49,13 +50,55 @@ TEST(Config, Placement) {
   EXPECT_EQ(cfg.placement, Placement::initrd);
 }
 
-TEST(Config, Defaults) {
+// A file that leaves a key out gets the default initoverlayfs.conf(5)
+// gives for it: each row names the key, the words the page uses for its
+// default, and checks what parsing such a file left in the setting.
+TEST(Config, OmittedKeysTakeTheDefaultsTheManualDocuments) {
   Config cfg;
-  EXPECT_EQ(cfg.fstype, "erofs");
-  EXPECT_EQ(cfg.bootfs_options, "ro");
-  EXPECT_EQ(cfg.timeout, 30s);
-  EXPECT_FALSE(cfg.onfailure.has_value());
-  EXPECT_FALSE(cfg.debug);
+  std::vector<std::string> w;
+  parse_config("bootfs LABEL=boot\nfs image.img\n", cfg, w);
+  ASSERT_TRUE(w.empty()) << w.front();
+  const VerityConfig& v = cfg.verity;
+  struct Row {
+    const char* key;
+    const char* documented;
+    bool holds;
+  } rows[] = {
+      {"placement", "bootfs (default", cfg.placement == Placement::bootfs},
+      {"bootfstype", "default: detected", cfg.bootfstype.empty()},
+      {"bootfs_options", "default ro.", cfg.bootfs_options == "ro"},
+      {"fstype", "erofs (default)", cfg.fstype == "erofs"},
+      {"fs_options", "extra mount options", cfg.fs_options.empty()},
+      {"root_layout", "overlay (default;", cfg.root_layout == RootLayout::overlay},
+      {"modules", "default /etc/initoverlayfs.modules.", cfg.modules == "/etc/initoverlayfs.modules"},
+      {"timeout", "default 30 seconds", cfg.timeout == 30s},
+      // Unset: the program picks shell or halt at boot.
+      {"onfailure", "default shell if /bin/sh exists, else halt", !cfg.onfailure.has_value()},
+      {"tmpfs_size", "default: the tmpfs default", cfg.tmpfs_size.empty()},
+      {"debug", "1 logs each module load", !cfg.debug},
+      {"verity", "Default 0.", !v.enabled},
+      {"verity_salt", "- for none (default)", v.salt == "-"},
+      {"verity_data_block_size", "default 4096", v.data_block_size == 4096},
+      {"verity_hash_block_size", "default 4096", v.hash_block_size == 4096},
+      {"verity_hash_algorithm", "default sha256", v.hash_algorithm == "sha256"},
+      {"verity_on_corruption", "eio (default;", v.on_corruption == VerityOnCorruption::eio},
+  };
+  auto keys = man::tagged_paragraphs(man::read_page("initoverlayfs.conf.5"), "KEYS");
+  ASSERT_GT(keys.size(), 20u) << "the KEYS section of initoverlayfs.conf.5 not found";
+  for (const Row& r : rows) {
+    SCOPED_TRACE(r.key);
+    EXPECT_TRUE(r.holds) << "a file without " << r.key << " does not get the documented default";
+    const man::Paragraph* p = nullptr;
+    for (const auto& k : keys)
+      for (size_t at = k.tag.find(r.key); at != std::string::npos; at = k.tag.find(r.key, at + 1)) {
+        size_t end = at + std::string(r.key).size();
+        if ((at == 0 || k.tag[at - 1] == ' ') && (end == k.tag.size() || k.tag[end] == ','))
+          p = &k;
+      }
+    ASSERT_NE(p, nullptr) << "initoverlayfs.conf.5 does not document " << r.key;
+    EXPECT_NE(p->text.find(r.documented), std::string::npos)
+        << "initoverlayfs.conf.5 no longer says '" << r.documented << "': " << p->text;
+  }
 }
 
 TEST(Config, MalformedLinesWarnAndKeepEarlierValues) {
@@ -95,14 +138,67 @@ TEST(Config, CrLfLineEndings) {
   EXPECT_EQ(cfg.fs, "image.img");
 }
 
-TEST(Config, FormatRoundTrips) {
+// What the builder writes (format_config) is what the early-boot program
+// reads back (parse_config), for every kind of setting.
+TEST(Config, WrittenConfigReadsBackAsTheSameSettings) {
+  std::vector<Config> configs(1);  // the defaults
+  Config full;
+  std::vector<std::string> w;
+  parse_config(read_sample("full.conf"), full, w);
+  ASSERT_TRUE(w.empty()) << w.front();
+  configs.push_back(full);
+  for (const auto& kv : std::vector<std::pair<const char*, const char*>>{
+           {"placement", "initrd"}, {"placement", "partition"}, {"bootfs", "PARTLABEL=my image"},
+           {"bootfs_hint", "/dev/nvme0n1p2"}, {"bootfstype", "vfat"},
+           {"bootfs_options", "ro,noatime,errors=remount-ro"}, {"fs", "sub dir/image 1.img"},
+           {"fstype", "squashfs"}, {"fs_options", "dax=always"}, {"modules", "/etc/other.plan"},
+           {"timeout", "250ms"}, {"timeout", "2m"}, {"timeout", "0"}, {"onfailure", "shell"},
+           {"onfailure", "reboot"}, {"onfailure", "halt"}, {"tmpfs_size", "512M"},
+           {"init", "/sbin/init"}, {"root_layout", "tmpfs"}, {"debug", "1"}}) {
+    Config c;
+    ASSERT_FALSE(apply_setting(c, kv.first, kv.second)) << kv.first << " " << kv.second;
+    configs.push_back(c);
+  }
+  Config verity;
+  for (const auto& kv : std::vector<std::pair<const char*, const char*>>{
+           {"verity", "1"}, {"verity_root_hash", "00ff"}, {"verity_salt", "-"},
+           {"verity_data_block_size", "512"}, {"verity_hash_block_size", "65536"},
+           {"verity_data_blocks", "18446744073709551615"}, {"verity_hash_offset", "123"},
+           {"verity_hash_algorithm", "sha512"}, {"verity_on_corruption", "panic"},
+           {"verity_root_hash_sig", "/etc/sig.p7s"}})
+    ASSERT_FALSE(apply_setting(verity, kv.first, kv.second)) << kv.first;
+  configs.push_back(verity);
+  for (const Config& c : configs) {
+    std::string text = format_config(c);
+    Config again;
+    parse_config(text, again, w);
+    EXPECT_TRUE(w.empty()) << w.front();
+    EXPECT_TRUE(again == c) << "written:\n" << text << "read back as:\n" << format_config(again);
+  }
+}
+
+// The file the builder writes for full.conf's settings, byte for byte: a
+// change of format shows here, and must stay readable by older programs.
+TEST(Config, WrittenFileIsStable) {
   Config cfg;
   std::vector<std::string> w;
   parse_config(read_sample("full.conf"), cfg, w);
-  Config again;
-  parse_config(format_config(cfg), again, w);
-  EXPECT_TRUE(w.empty());
-  EXPECT_EQ(format_config(again), format_config(cfg));
+  EXPECT_EQ(format_config(cfg),
+            "# initoverlayfs configuration, see initoverlayfs.conf(5)\n"
+            "placement partition\n"
+            "bootfs LABEL=boot\n"
+            "bootfs_hint /dev/vda1\n"
+            "bootfstype ext4\n"
+            "bootfs_options ro,noatime\n"
+            "fs initoverlayfs-6.12.img\n"
+            "fstype erofs\n"
+            "fs_options dax=always\n"
+            "modules /etc/initoverlayfs.modules\n"
+            "timeout 1500ms\n"
+            "onfailure poweroff\n"
+            "tmpfs_size 25%\n"
+            "init /usr/lib/systemd/systemd\n"
+            "debug 1\n");
 }
 
 TEST(Config, Durations) {

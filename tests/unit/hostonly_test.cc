@@ -7,7 +7,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 
 using namespace iofs;
 namespace fs = std::filesystem;
@@ -178,15 +177,53 @@ TEST(Hostonly, UnknownDeviceIsAnError) {
       << mods.error().message();
 }
 
-TEST(Hostonly, RealSysfsForTheRootFilesystem) {
-  struct stat st;
-  ASSERT_EQ(stat("/", &st), 0);
-  unsigned maj = major(st.st_dev), min = minor(st.st_dev);
-  if (!fs::exists("/sys/dev/block/" + std::to_string(maj) + ":" + std::to_string(min)))
-    GTEST_SKIP() << "/ is not on a block device (" << maj << ":" << min << ")";
-  auto mods = modules_for_block_device("/sys", maj, min);
+// The two layouts a laptop's /boot is most often on, as 6.12 lays them out,
+// with the links sysfs has beside the driver links (subsystem, device, bdi)
+// that lead elsewhere in the tree and must not add modules: an NVMe
+// partition behind a built-in PCIe port, and a USB stick's partition behind
+// xHCI.
+TEST(Hostonly, NvmeAndUsbDisksAsSysfsLaysThemOut) {
+  FakeSysfs sys;
+  const std::string port = "devices/pci0000:00/0000:00:1d.0";
+  const std::string nvme_pci = port + "/0000:3d:00.0";
+  sys.bind(port, "pci", "pcieport", "");
+  sys.bind(nvme_pci, "pci", "nvme", "nvme");
+  const std::string ctrl = nvme_pci + "/nvme/nvme0";
+  sys.link(ctrl + "/device", nvme_pci);
+  sys.link(ctrl + "/subsystem", "class/nvme");
+  sys.block("259:0", ctrl + "/nvme0n1");
+  sys.block("259:2", ctrl + "/nvme0n1/nvme0n1p2");
+  sys.link(ctrl + "/nvme0n1/bdi", "devices/virtual/bdi/259:0");
+  sys.link(ctrl + "/nvme0n1/subsystem", "class/block");
+  sys.link(ctrl + "/nvme0n1/nvme0n1p2/subsystem", "class/block");
+  sys.link("class/nvme/nvme0", ctrl);
+  sys.link(nvme_pci + "/subsystem", "bus/pci");
+
+  const std::string xhci = "devices/pci0000:00/0000:00:14.0";
+  const std::string hub = xhci + "/usb2", port1 = hub + "/2-1", intf = port1 + "/2-1:1.0";
+  const std::string disk = intf + "/host6/target6:0:0/6:0:0:0";
+  sys.bind(xhci, "pci", "xhci_hcd", "xhci_pci");
+  sys.bind(hub, "usb", "usb", "usbcore");
+  sys.link(port1 + "/driver", "bus/usb/drivers/usb");  // the same driver as the hub's
+  sys.bind(intf, "usb", "usb-storage", "usb_storage");
+  sys.bind(disk, "scsi", "sd", "sd_mod");
+  sys.block("8:16", disk + "/block/sdb");
+  sys.block("8:17", disk + "/block/sdb/sdb1");
+  sys.link(disk + "/block/sdb/sdb1/subsystem", "class/block");
+  sys.link(disk + "/block/sdb/device", disk);
+
+  auto mods = modules_for_block_device(sys.root(), 259, 2);
   ASSERT_TRUE(mods) << mods.error().message();
-  std::cout << "modules for / (" << maj << ":" << min << "):";
-  for (const auto& m : *mods) std::cout << ' ' << m;
-  std::cout << (mods->empty() ? " none (all built in)" : "") << '\n';
+  EXPECT_EQ(*mods, (Names{"nvme"}));  // pcieport is built in, nvme0 has no driver
+  mods = modules_for_block_device(sys.root(), 8, 17);
+  ASSERT_TRUE(mods) << mods.error().message();
+  EXPECT_EQ(*mods, (Names{"sd_mod", "usb_storage", "usbcore", "xhci_pci"}));  // once each
+
+  // The root given through a symlink, as a caller's path may be.
+  fs::path alias = fs::path(sys.root()).parent_path() / (fs::path(sys.root()).filename().string() + ".alias");
+  fs::create_directory_symlink(sys.root(), alias);
+  mods = modules_for_block_device(alias.string(), 8, 17);
+  fs::remove(alias);
+  ASSERT_TRUE(mods) << mods.error().message();
+  EXPECT_EQ(*mods, (Names{"sd_mod", "usb_storage", "usbcore", "xhci_pci"}));
 }

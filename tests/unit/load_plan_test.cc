@@ -25,12 +25,37 @@ TEST(LoadPlan, SoftDependencyMustAlsoComeFirst) {
   EXPECT_NE(p.error().detail.find("line 1: dependency kernel/b.ko"), std::string::npos);
 }
 
-TEST(LoadPlan, FormatRoundTrips) {
-  auto plan = parse_load_plan(read_sample("plan.good"));
-  ASSERT_TRUE(plan);
-  auto again = parse_load_plan(format_load_plan(*plan));
-  ASSERT_TRUE(again);
-  EXPECT_EQ(format_load_plan(*again), format_load_plan(*plan));
+// The plan the builder writes reads back as the same plan: every module,
+// hard and soft dependency and alias in place.
+TEST(LoadPlan, WrittenPlanReadsBackAsTheSamePlan) {
+  auto good = parse_load_plan(read_sample("plan.good"));
+  ASSERT_TRUE(good) << good.error().message();
+  std::vector<std::vector<PlannedModule>> plans = {{}, *good};
+  plans.push_back({{"kernel/scsi_mod.ko", {}, {}, {}},
+                   {"kernel/ahci.ko", {0}, {}, {"pci:v*d*sv*sd*bc01sc06i01*", "pci:v00008086d*"}},
+                   {"kernel/crc32c-intel.ko", {}, {}, {}},
+                   {"kernel/btrfs.ko", {0}, {2}, {}},
+                   {"kernel/virtio_blk.ko", {}, {}, {"virtio:d00000002v*"}}});
+  for (const auto& plan : plans) {
+    std::string text = format_load_plan(plan);
+    auto again = parse_load_plan(text);
+    ASSERT_TRUE(again) << again.error().message() << "\n" << text;
+    EXPECT_TRUE(*again == plan) << text;
+  }
+}
+
+// The bytes of a plan, as the early-boot program of an older release reads them.
+TEST(LoadPlan, WrittenPlanIsStable) {
+  auto plan = parse_load_plan(
+      "kernel/a.ko\nkernel/b.ko: kernel/a.ko\nalias pci:v1* kernel/b.ko\n"
+      "kernel/c.ko: kernel/a.ko pre: kernel/b.ko\n");
+  ASSERT_TRUE(plan) << plan.error().message();
+  EXPECT_EQ(format_load_plan(*plan),
+            "# initoverlayfs module load plan: PATH: DEPENDENCIES pre: SOFT DEPENDENCIES\n"
+            "kernel/a.ko:\n"
+            "kernel/b.ko: kernel/a.ko\n"
+            "alias pci:v1* kernel/b.ko\n"
+            "kernel/c.ko: kernel/a.ko pre: kernel/b.ko\n");
 }
 
 TEST(LoadPlan, RejectsBadPlansNamingTheLine) {

@@ -2,18 +2,55 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "man_page.h"
+
 using namespace iofs;
 
 static Result<BuilderOptions> parse(std::vector<std::string> a) { return parse_builder_options(a); }
 
-TEST(BuilderOptions, Defaults) {
-  auto o = parse({});
-  ASSERT_TRUE(o);
-  EXPECT_EQ(o->output_dir, "/boot");
-  EXPECT_EQ(o->image_compression, "lz4hc");
-  EXPECT_EQ(o->image_level, 12);
-  EXPECT_EQ(o->initramfs_compression, "zstd");
-  EXPECT_FALSE(o->force);
+// A command line as the hooks give it leaves most options out: each row
+// names the option, words initoverlayfs-install(8) uses for what happens
+// without it, and checks what the parsed options hold.
+TEST(BuilderOptions, OmittedOptionsTakeTheDefaultsTheManualDocuments) {
+  auto o = parse({"--kver", "6.12.1", "--initramfs", "/boot/initrd.img-6.12.1"});
+  ASSERT_TRUE(o) << o.error().message();
+  struct Row {
+    const char* tag;  // how the paragraph's tag starts
+    const char* documented;
+    bool holds;
+  } rows[] = {
+      {"--output-dir", "default /boot.", o->output_dir == "/boot"},
+      {"-f, --force", "without it an existing file is an error", !o->force},
+      {"--placement bootfs", "(default)", o->placement == "bootfs"},
+      {"--mode", "init (the default)", o->boot_mode == BootMode::init && !o->dracut_wrapper},
+      {"--lowerfs", "erofs (default", o->lowerfs == "erofs"},
+      {"--compression", "lz4hc (default, level 12",
+       o->image_compression == "lz4hc" && o->image_level == 12},
+      {"--initramfs-compression", "zstd (default", o->initramfs_compression == "zstd"},
+      {"--verity-on-corruption", "EIO (default)", o->verity_on_corruption == "eio" && !o->verity},
+      {"--hostonly", "instead of the generic storage set", !o->hostonly && o->drivers.empty()},
+      {"--config", "instead of /etc/initoverlayfs/install.conf",
+       o->config_file == "/etc/initoverlayfs/install.conf" && !o->config_file_given},
+      {"--placement pmem", "uncompressed unless --compression is given",
+       parse({"--placement", "pmem"}).value().image_compression == "none" &&
+           parse({"--placement", "pmem", "--compression", "lz4"}).value().image_compression ==
+               "lz4"},
+  };
+  auto options = man::tagged_paragraphs(man::read_page("initoverlayfs-install.8"), "OPTIONS");
+  ASSERT_GT(options.size(), 20u) << "the OPTIONS section of initoverlayfs-install.8 not found";
+  for (const Row& r : rows) {
+    SCOPED_TRACE(r.tag);
+    EXPECT_TRUE(r.holds) << "without " << r.tag << " the options are not the documented default";
+    auto p = std::find_if(options.begin(), options.end(),
+                          [&](const man::Paragraph& p) { return p.tag.starts_with(r.tag); });
+    ASSERT_NE(p, options.end()) << "initoverlayfs-install.8 has no paragraph " << r.tag;
+    EXPECT_NE(p->text.find(r.documented), std::string::npos)
+        << "initoverlayfs-install.8 no longer says '" << r.documented << "': " << p->text;
+  }
 }
 
 TEST(BuilderOptions, EveryOption) {
@@ -65,11 +102,86 @@ TEST(BuilderOptions, Errors) {
   }
 }
 
-TEST(BuilderOptions, HelpMentionsEveryOption) {
-  std::string u = builder_usage();
-  for (const char* opt : {"--initramfs", "--rootdir", "--kver", "--moddir", "--output-dir",
-                          "--initramfs-name", "--image-name", "--force", "--bootfs ",
-                          "--bootfstype", "--bootfs-path", "--compression", "--initramfs-compression",
-                          "--drivers", "--hostonly", "--set", "--early-boot-program", "--verbose"})
-    EXPECT_NE(u.find(opt), std::string::npos) << opt;
+namespace {
+
+// The long and short names of the option table.
+std::set<std::string> table_names() {
+  std::set<std::string> names;
+  for (const BuilderOption& o : builder_option_table()) {
+    names.emplace(o.name);
+    if (!o.short_name.empty()) names.emplace(o.short_name);
+  }
+  return names;
+}
+
+}  // namespace
+
+// Every option in the table reaches its handler: none is "unknown", one that
+// takes a value wants it, one that takes none refuses one.
+TEST(BuilderOptions, EveryOptionInTheTableIsParsed) {
+  ASSERT_GT(builder_option_table().size(), 25u);
+  for (const BuilderOption& opt : builder_option_table()) {
+    std::vector<std::string> names{std::string(opt.name)};
+    if (!opt.short_name.empty()) names.emplace_back(opt.short_name);
+    for (const std::string& name : names) {
+      SCOPED_TRACE(name);
+      BuilderOptions o;
+      std::vector<std::string> argv{name};
+      if (opt.value == OptionValue::required) argv.emplace_back("x");
+      auto r = parse_builder_args(argv, o);
+      if (!r) {
+        EXPECT_EQ(r.error().message().find("unknown option"), std::string::npos) << r.error().message();
+        EXPECT_EQ(r.error().message().find("not handled"), std::string::npos) << r.error().message();
+      }
+      if (opt.value == OptionValue::required) {
+        BuilderOptions alone;
+        auto missing = parse_builder_args({name}, alone);
+        ASSERT_FALSE(missing) << "accepted without its value";
+        EXPECT_NE(missing.error().message().find("needs a value"), std::string::npos)
+            << missing.error().message();
+      } else if (name.starts_with("--")) {
+        BuilderOptions inl;
+        auto given = parse_builder_args({name + "=x"}, inl);
+        ASSERT_FALSE(given) << "accepted a value";
+        EXPECT_NE(given.error().message().find("takes no value"), std::string::npos)
+            << given.error().message();
+      }
+    }
+  }
+  BuilderOptions o;
+  auto r = parse_builder_args({"--not-in-the-table"}, o);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("unknown option '--not-in-the-table'"), std::string::npos);
+}
+
+// --help lists exactly the options of the table.
+TEST(BuilderOptions, HelpListsEveryOptionOfTheTable) {
+  const std::string usage = builder_usage();
+  std::set<std::string> in_help;
+  for (size_t at = usage.find('-'); at != std::string::npos; at = usage.find('-', at + 1)) {
+    if (at > 0 && usage[at - 1] != ' ' && usage[at - 1] != '(') continue;  // inside a word
+    size_t end = at + 1;
+    while (end < usage.size() && (usage[end] == '-' || std::islower(static_cast<unsigned char>(usage[end]))))
+      ++end;
+    if (end > at + 1 && usage[at + 1] != '-' && end - at != 2) continue;  // "-static" is no option
+    if (end > at + 1) in_help.insert(usage.substr(at, end - at));
+    at = end - 1;
+  }
+  const std::set<std::string> table = table_names();
+  for (const std::string& name : table) EXPECT_TRUE(in_help.contains(name)) << "--help lacks " << name;
+  for (const std::string& name : in_help)
+    EXPECT_TRUE(table.contains(name)) << "--help shows " << name << ", which is not in the option table";
+}
+
+// initoverlayfs-install(8) documents exactly the options of the table.
+TEST(BuilderOptions, ManualDocumentsEveryOptionOfTheTable) {
+  std::set<std::string> documented;
+  for (const auto& p : man::tagged_paragraphs(man::read_page("initoverlayfs-install.8"), "OPTIONS"))
+    for (const std::string& name : man::options_in_tag(p.tag)) documented.insert(name);
+  const std::set<std::string> table = table_names();
+  for (const std::string& name : table)
+    EXPECT_TRUE(documented.contains(name)) << "initoverlayfs-install.8 does not document " << name;
+  for (const std::string& name : documented)
+    EXPECT_TRUE(table.contains(name)) << "initoverlayfs-install.8 documents " << name
+                                      << ", which is not in the option table";
 }

@@ -11,13 +11,6 @@ using namespace iofs;
 
 static Result<BuilderOptions> parse(std::vector<std::string> a) { return parse_builder_options(a); }
 
-TEST(BuilderMode, DefaultIsInit) {
-  auto o = parse({});
-  ASSERT_TRUE(o);
-  EXPECT_EQ(o->boot_mode, BootMode::init);
-  EXPECT_FALSE(o->dracut_wrapper);
-}
-
 TEST(BuilderMode, Systemd) {
   auto o = parse({"--mode", "systemd"});
   ASSERT_TRUE(o) << o.error().message();
@@ -127,12 +120,28 @@ TEST(UdevLinks, EncodeAsBlkidDoes) {
   EXPECT_EQ(udev_encode("\xff"), "\\xff");
 }
 
-TEST(UdevLinks, Directories) {
-  EXPECT_EQ(udev_link_dir(DeviceKey::uuid), "/dev/disk/by-uuid");
-  EXPECT_EQ(udev_link_dir(DeviceKey::label), "/dev/disk/by-label");
-  EXPECT_EQ(udev_link_dir(DeviceKey::partuuid), "/dev/disk/by-partuuid");
-  EXPECT_EQ(udev_link_dir(DeviceKey::partlabel), "/dev/disk/by-partlabel");
-  EXPECT_EQ(udev_link_dir(DeviceKey::path), "");
+// What service mode waits for, given the config's bootfs: the link udev's
+// 60-persistent-storage.rules make from blkid's ID_FS_UUID_ENC,
+// ID_FS_LABEL_ENC, ID_PART_ENTRY_UUID and ID_PART_ENTRY_NAME.
+TEST(UdevLinks, WaitsForTheLinkUdevMakesForTheBootDevice) {
+  struct Case {
+    const char* bootfs;
+    const char* link;
+  } cases[] = {
+      {"UUID=5352cc4b-9b3c-4d2e-8f0a-6c1d2e3f4a5b",
+       "/dev/disk/by-uuid/5352cc4b-9b3c-4d2e-8f0a-6c1d2e3f4a5b"},
+      {"UUID=5D3E-1A2B", "/dev/disk/by-uuid/5D3E-1A2B"},  // vfat
+      {"LABEL=my boot", "/dev/disk/by-label/my\\x20boot"},
+      {"LABEL=efi/boot", "/dev/disk/by-label/efi\\x2fboot"},
+      {"PARTUUID=0a1b2c3d-01", "/dev/disk/by-partuuid/0a1b2c3d-01"},
+      {"PARTLABEL=initoverlayfs_a", "/dev/disk/by-partlabel/initoverlayfs_a"},
+      {"/dev/vda1", "/dev/vda1"},
+  };
+  for (const Case& c : cases) {
+    auto spec = parse_device_spec(c.bootfs);
+    ASSERT_TRUE(spec) << c.bootfs << ": " << spec.error().message();
+    EXPECT_EQ(udev_link_path(*spec), c.link) << c.bootfs;
+  }
 }
 
 TEST(SystemdBus, SwitchRootMessageLayout) {
