@@ -13,6 +13,8 @@
 //   6. mini initramfs       cpio + compression, under a temporary name
 //   7. commit               rename both into place, image first
 #include <fcntl.h>
+#include <signal.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
@@ -30,10 +32,12 @@
 #include "builder/hostonly.h"
 #include "builder/image.h"
 #include "builder/initramfs_input.h"
+#include "builder/interrupt.h"
 #include "builder/mini_initramfs.h"
 #include "builder/module_index.h"
 #include "builder/options.h"
 #include "builder/partition_writer.h"
+#include "builder/scratch.h"
 #include "builder/spawn.h"
 #include "builder/verity.h"
 #include "builder/systemd_initramfs.h"
@@ -61,7 +65,8 @@ uint64_t file_size(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
 }
 
-// Files that are removed unless the build commits them.
+// The outputs under their temporary names in the output directory
+// (mkstemp: O_EXCL, mode 0600), removed unless the build commits them.
 class TempFiles {
  public:
   ~TempFiles() {
@@ -82,13 +87,6 @@ Result<std::string> make_temp_path(const std::string& dir, const std::string& na
   int fd = ::mkstemp(tmpl.data());
   if (fd < 0) return sys_error("create temporary file in", dir);
   ::close(fd);
-  return tmpl;
-}
-
-Result<std::string> make_temp_dir(const std::string& what) {
-  const char* base = ::getenv("TMPDIR");
-  std::string tmpl = str(base && *base ? base : "/var/tmp", "/initoverlayfs-", what, ".XXXXXX");
-  if (!::mkdtemp(tmpl.data())) return sys_error("create temporary directory", tmpl);
   return tmpl;
 }
 
@@ -116,6 +114,7 @@ Result<std::string> find_early_boot_program(const std::string& given) {
 struct Builder {
   BuilderOptions o;
   TempFiles temps;
+  ScratchDir scratch;  // everything else the build makes on the side
   std::string program, tree, input_desc, early;
   uint64_t input_bytes = 0;
   size_t files_in_image = 0;
@@ -209,8 +208,7 @@ struct Builder {
       return {};
     }
     early = parts.early;
-    tree = TRY(make_temp_dir("tree"));
-    temps.add(tree);
+    tree = TRY(scratch.make_dir("tree"));
     ExtractStats total;
     for (const std::string& archive : parts.archives) {
       ExtractStats s = TRY(extract_cpio(archive, tree));
@@ -228,8 +226,7 @@ struct Builder {
   }
 
   Result<std::string> generate_initramfs() {
-    std::string dir = TRY(make_temp_dir("generated"));
-    temps.add(dir);
+    std::string dir = TRY(scratch.make_dir("generated"));
     std::string out = dir + "/initramfs.img";
     if (program_exists("dracut")) {
       say("running dracut for ", o.kver);
@@ -389,8 +386,7 @@ struct Builder {
       say("appending the dm-verity hash tree (veritysetup)");
       verity = TRY(append_hash_tree(image_tmp, o.verbose));
       if (!o.verity_sign_key.empty()) {
-        std::string dir = TRY(make_temp_dir("sign"));
-        temps.add(dir);
+        std::string dir = TRY(scratch.make_dir("sign"));
         root_hash_sig = TRY(sign_root_hash(verity->root_hash, o.verity_sign_key,
                                            o.verity_sign_cert, dir));
       }
@@ -433,7 +429,10 @@ struct Builder {
 
     // The image goes first: until the mini initramfs is renamed, the old
     // one (if any) still boots, with an image of the same name. With the
-    // image inside the mini initramfs there is no separate file.
+    // image inside the mini initramfs there is no separate file. A signal
+    // from here on waits until both names are in place (InterruptsHeld).
+    TRY(check_interrupted());
+    InterruptsHeld held;
     if (o.placement != "initrd") {
       if (::rename(image_tmp.c_str(), image_final.c_str()) != 0)
         return sys_error("rename", image_tmp + " to " + image_final);
@@ -461,8 +460,7 @@ struct Builder {
     for (const PlannedModule& m : modules.plan) spec.drivers.push_back(module_name(m.path));
     spec.compression = o.initramfs_compression;
     spec.data_dir = TRY(find_systemd_data_dir());
-    spec.work_dir = TRY(make_temp_dir("dracut"));
-    temps.add(spec.work_dir);
+    spec.work_dir = TRY(scratch.make_dir("dracut"));
     spec.reproducible = ::getenv("SOURCE_DATE_EPOCH") != nullptr;
     spec.verbose = o.verbose;
     say("making the mini initramfs with dracut (systemd mode, ", spec.compression, "), units from ",
@@ -541,11 +539,15 @@ struct Builder {
   }
 
   Result<void> run() {
+    scratch = TRY(ScratchDir::create());
+    say("scratch directory ", scratch.path());
     TRY(resolve_kernel());
     TRY(choose_boot_filesystem());
     if (!o.write_partition.empty())
       TRY(check_partition(o.write_partition, bootfs.spec, o.lowerfs));
+    TRY(check_interrupted());
     TRY(prepare_input());
+    TRY(check_interrupted());
     if (already_converted) return {};
     // run-init needs root_layout tmpfs, whose per-directory overlays only
     // the init mode's release watcher lets go of; systemd's switch root
@@ -556,6 +558,7 @@ struct Builder {
                   "systemd mode cannot release the overlays that needs after the switch, which "
                   "would leave /boot read-only in the real system: use --mode init");
     TRY(choose_modules());
+    TRY(check_interrupted());
     TRY(build_and_commit());
     return {};
   }
@@ -605,12 +608,30 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  Builder b{*opts};
-  if (auto r = b.run(); !r) {
-    std::fprintf(stderr, "initoverlayfs-install: error: %s\n", r.error().message().c_str());
-    return 1;
+  install_interrupt_handlers();
+  int rc = 0;
+  {
+    Builder b{*opts};
+    if (auto r = b.run(); !r) {
+      if (int sig = interrupted_signal())
+        std::fprintf(stderr, "initoverlayfs-install: error: interrupted by SIG%s; "
+                     "nothing installed, removing the temporary files\n", sigabbrev_np(sig));
+      else
+        std::fprintf(stderr, "initoverlayfs-install: error: %s\n", r.error().message().c_str());
+      rc = 1;
+    } else if (!b.already_converted) {
+      b.summary(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      if (int sig = interrupted_signal())
+        std::fprintf(stderr, "initoverlayfs-install: SIG%s arrived while the pair was being "
+                     "renamed into place; the new pair is complete\n", sigabbrev_np(sig));
+    }
+  }  // the scratch directory and uncommitted outputs are removed here
+  if (int sig = interrupted_signal()) {
+    // Die of the signal, as the caller (a shell, dpkg) expects.
+    std::fflush(nullptr);
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+    return 128 + sig;
   }
-  if (b.already_converted) return 0;
-  b.summary(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  return 0;
+  return rc;
 }
