@@ -33,6 +33,7 @@
 #include "builder/image.h"
 #include "builder/initramfs_input.h"
 #include "builder/interrupt.h"
+#include "builder/mapped_file.h"
 #include "builder/mini_initramfs.h"
 #include "builder/module_index.h"
 #include "builder/options.h"
@@ -41,6 +42,7 @@
 #include "builder/spawn.h"
 #include "builder/verity.h"
 #include "builder/systemd_initramfs.h"
+#include "builder/unpack_limit.h"
 #include "core/config.h"
 #include "core/device_spec.h"
 #include "core/strings.h"
@@ -193,10 +195,26 @@ struct Builder {
     std::string file = o.initramfs;
     if (file.empty()) file = TRY(generate_initramfs());
     say("reading ", file);
-    std::string bytes = TRY(sys::read_file(file, size_t{8} << 30));
-    input_bytes = bytes.size();
-    InitramfsParts parts = TRY(split_initramfs(bytes));
-    if (is_mini_initramfs(parts)) {
+    MappedFile input = TRY(MappedFile::open(file));
+    input_bytes = input.view().size();
+    uint64_t limit = o.max_unpacked_size;
+    std::string limit_source = "--max-unpacked-size";
+    if (limit == 0) {
+      limit = default_max_unpacked(TRY(scratch.available_bytes()));
+      limit_source = str("the default: the free space in the scratch directory's filesystem (",
+                         scratch.path(), "), at most ", format_size(kMaxUnpackedCeiling),
+                         "; see --max-unpacked-size");
+    }
+    say("unpacking at most ", format_size(limit), " into ", scratch.path(), "/tree");
+    // Streams straight into the tree: the archives are never held in memory.
+    tree = TRY(scratch.make_dir("tree"));
+    auto unpacked = unpack_initramfs(input.view(), tree, {.max_unpacked = limit,
+                                                          .marker = std::string(kMiniInitramfsMarker)});
+    if (!unpacked && unpacked.error().op == "unpack" && unpacked.error().err == EFBIG)
+      return fail("refusing input", str(file, ": it unpacks to more than ", format_size(limit),
+                                        " (", limit_source, ")"));
+    if (!unpacked) return std::unexpected(unpacked.error());
+    if (unpacked->has_marker) {
       // Hooks run again on every update; converting our own output would
       // put the mini initramfs inside an image of itself.
       if (!o.hook)
@@ -207,21 +225,14 @@ struct Builder {
       already_converted = true;
       return {};
     }
-    early = parts.early;
-    tree = TRY(scratch.make_dir("tree"));
-    ExtractStats total;
-    for (const std::string& archive : parts.archives) {
-      ExtractStats s = TRY(extract_cpio(archive, tree));
-      total.files += s.files;
-      total.dirs += s.dirs;
-      total.symlinks += s.symlinks;
-      total.devices += s.devices;
-    }
+    early = unpacked->early;
+    const ExtractStats& total = unpacked->stats;
     files_in_image = total.files + total.dirs + total.symlinks + total.devices;
-    input_desc = str(file, " (", human_size(input_bytes), ", ", parts.compression,
+    input_desc = str(file, " (", human_size(input_bytes), ", ", unpacked->compression,
                      early.empty() ? "" : str(", early cpio ", human_size(early.size())), ")");
     say("extracted ", total.files, " files, ", total.dirs, " directories, ", total.symlinks,
-        " symlinks, ", total.devices, " device nodes into ", tree);
+        " symlinks, ", total.devices, " device nodes (", human_size(unpacked->unpacked_bytes),
+        " of cpio) into ", tree);
     return {};
   }
 
