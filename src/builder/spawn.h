@@ -19,7 +19,8 @@ struct SpawnIo {
   bool quiet = false;       // stdout to /dev/null (when stdout_path empty)
   bool quiet_stderr = false;  // stderr to /dev/null (tools that chat there)
   int stdout_fd = -1;       // >= 0: the child's stdout is this open file
-  // Written to the child's stdin through a pipe (no file on disk).
+  // Written to the child's stdin through a pipe (no file on disk), all of
+  // it before stdout_capture is read: together only for small data.
   std::optional<std::string_view> stdin_data;
   // Receives the child's stdout through a pipe (no file on disk); at most
   // 16 MiB, for tools that print a report (dumpe2fs, veritysetup).
