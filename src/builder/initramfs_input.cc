@@ -23,6 +23,7 @@
 #include <archive.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -717,12 +718,42 @@ class StreamExtractor {
   uint64_t entries_ = 0;
 };
 
+// Drops the pages of `file` before `upto` from the resident set (see
+// UnpackOptions::release_input).
+void release_pages(std::string_view file, size_t upto) {
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  uintptr_t begin = (reinterpret_cast<uintptr_t>(file.data()) + page - 1) / page * page;
+  uintptr_t end = (reinterpret_cast<uintptr_t>(file.data()) + std::min(upto, file.size())) / page * page;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+// libarchive's input, handed out 1 MiB at a time so that what it has read
+// can be released behind it.
+struct SliceReader {
+  std::string_view in;
+  size_t pos = 0, previous = 0;
+  std::string_view file;  // the whole mapping, when releasing
+  size_t at = 0;          // where `in` starts in it
+
+  static la_ssize_t read(struct archive*, void* self, const void** buf) {
+    auto* r = static_cast<SliceReader*>(self);
+    // The previous slice may still be in use until this call returns.
+    if (!r->file.empty()) release_pages(r->file, r->at + r->previous);
+    r->previous = r->pos;
+    size_t n = std::min(r->in.size() - r->pos, size_t{1} << 20);
+    *buf = r->in.data() + r->pos;
+    r->pos += n;
+    return static_cast<la_ssize_t>(n);
+  }
+};
+
 // Decompresses one stream from the start of `in` into `sink`, counting
 // into `total` (bytes unpacked so far in the file) up to `max_total`;
 // sets `consumed` to the input bytes libarchive used.
 Result<void> decompress_into(const Compression& c, std::string_view in, size_t at,
                              size_t& consumed, StreamExtractor& sink, uint64_t& total,
-                             uint64_t max_total) {
+                             uint64_t max_total, std::string_view release_file) {
+  SliceReader reader{.in = in, .file = release_file, .at = at};
   std::string what = str(c.name, " stream at byte ", at);
   std::unique_ptr<struct archive, ArchiveFree> a(archive_read_new());
   if (!a) return fail("decompress", what, ENOMEM);
@@ -732,7 +763,7 @@ Result<void> decompress_into(const Compression& c, std::string_view in, size_t a
   };
   if (c.enable(a.get()) < ARCHIVE_WARN ||
       archive_read_support_format_raw(a.get()) != ARCHIVE_OK ||
-      archive_read_open_memory(a.get(), in.data(), in.size()) != ARCHIVE_OK)
+      archive_read_open2(a.get(), &reader, nullptr, SliceReader::read, nullptr, nullptr) != ARCHIVE_OK)
     return la_error();
   struct archive_entry* entry;
   int r = archive_read_next_header(a.get(), &entry);
@@ -808,6 +839,7 @@ Result<UnpackedInitramfs> unpack_initramfs(std::string_view file, const std::str
       }
       ++archives;
       pos = end;
+      if (options.release_input) release_pages(file, pos);
       continue;
     }
     const Compression* c = detect(file.substr(pos));
@@ -827,7 +859,8 @@ Result<UnpackedInitramfs> unpack_initramfs(std::string_view file, const std::str
       rest = rest.substr(0, length);
     }
     size_t consumed = 0;
-    TRY(decompress_into(*c, rest, pos, consumed, sink, total, max));
+    TRY(decompress_into(*c, rest, pos, consumed, sink, total, max,
+                        options.release_input ? file : std::string_view()));
     if (!c->length) length = consumed;
     if (length == 0)
       return fail("decompress", str(c->name, " stream at byte ", pos, ": no input consumed"));
@@ -837,6 +870,7 @@ Result<UnpackedInitramfs> unpack_initramfs(std::string_view file, const std::str
     }
     ++archives;
     pos += length;
+    if (options.release_input) release_pages(file, pos);
   }
   if (archives == 0) return fail("read initramfs", "no cpio archive in the file");
   if (first_compressed) {

@@ -64,6 +64,11 @@ struct UnpackOptions {
   // An entry of this name (with or without a leading "/") sets
   // UnpackedInitramfs::has_marker.
   std::string marker;
+  // file_bytes is a read-only MAP_PRIVATE mapping of a file: pages already
+  // read are dropped (MADV_DONTNEED; touching them again reads the file),
+  // so the resident set does not grow with the input. Never for memory
+  // that is not such a mapping: its contents would be lost.
+  bool release_input = false;
 };
 
 struct UnpackedInitramfs {

@@ -209,7 +209,8 @@ struct Builder {
     // Streams straight into the tree: the archives are never held in memory.
     tree = TRY(scratch.make_dir("tree"));
     auto unpacked = unpack_initramfs(input.view(), tree, {.max_unpacked = limit,
-                                                          .marker = std::string(kMiniInitramfsMarker)});
+                                                          .marker = std::string(kMiniInitramfsMarker),
+                                                          .release_input = true});
     if (!unpacked && unpacked.error().op == "unpack" && unpacked.error().err == EFBIG)
       return fail("refusing input", str(file, ": it unpacks to more than ", format_size(limit),
                                         " (", limit_source, ")"));

@@ -238,3 +238,38 @@ TEST_F(Unpack, TruncatedOrCorruptStreamsAreClearErrors) {
   ASSERT_FALSE(trunc);
   EXPECT_EQ(trunc.error().op, "read cpio") << trunc.error().message();
 }
+
+namespace {
+// Runs a filter (e.g. "gzip -n -c") over `data`.
+std::string filter(const std::string& dir, const std::string& command, const std::string& data) {
+  { std::ofstream(dir + "/in", std::ios::binary) << data; }
+  EXPECT_EQ(std::system((command + " <" + dir + "/in >" + dir + "/out").c_str()), 0);
+  std::ifstream f(dir + "/out", std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(f)), {});
+}
+}  // namespace
+
+// Streams that stop cleanly (gzip, bzip2) tell where the next part starts
+// by what libarchive consumed; read in 1 MiB slices, that must still be
+// the end of the stream, not of the slice.
+TEST_F(Unpack, StreamsFollowingEachOtherAcrossSlices) {
+  for (const char* tool : {"gzip -n -1 -c", "bzip2 -c", "zstd -q -c", "xz --check=crc32 -c"}) {
+    std::string name = std::string(tool).substr(0, std::string(tool).find(' '));
+    if (std::system(("command -v " + name + " >/dev/null").c_str()) != 0) continue;
+    SCOPED_TRACE(tool);
+    // Incompressible, so that each stream is more than one slice.
+    std::string first = cpio({file_entry("usr", {}, S_IFDIR | 0755),
+                              file_entry("usr/big", pseudo_random(3 << 19, 5))});
+    std::string second = cpio({file_entry("second", pseudo_random(5 << 18, 99))});
+    std::string file = filter(dir_, tool, first);
+    file.resize((file.size() + 3) / 4 * 4, '\0');
+    file += filter(dir_, tool, second);
+    fs::remove_all(dir_ + "/b");
+    fs::create_directory(dir_ + "/b");
+    auto u = unpack_initramfs(file, dir_ + "/b", {});
+    ASSERT_TRUE(u) << u.error().message();
+    EXPECT_EQ(u->unpacked_bytes, first.size() + second.size());
+    EXPECT_EQ(fs::file_size(dir_ + "/b/second"), 5u << 18);
+    EXPECT_EQ(fs::file_size(dir_ + "/b/usr/big"), 3u << 19);
+  }
+}
