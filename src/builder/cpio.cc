@@ -133,7 +133,8 @@ void CpioWriter::finish() {
 }
 
 Result<std::optional<CpioEntryRead>> read_cpio_entry(std::string_view data, size_t offset,
-                                                     CpioRead mode, size_t report_base) {
+                                                     CpioRead mode, size_t report_base,
+                                                     CpioData copy) {
   const bool partial = mode == CpioRead::partial;
   const size_t entry_at = offset;
   // A stream may end anywhere: in partial mode a truncation is "not yet".
@@ -218,7 +219,8 @@ Result<std::optional<CpioEntryRead>> read_cpio_entry(std::string_view data, size
   r.trailer = name == kTrailer;
   if (!r.trailer) {
     e.name = name;
-    e.data = body;
+    r.body = body;
+    if (copy == CpioData::copy || (e.mode & S_IFMT) != S_IFREG) e.data = body;
   }
   return r;
 }

@@ -297,7 +297,8 @@ class Extractor {
  public:
   explicit Extractor(UniqueFd root) : root_(std::move(root)) {}
 
-  Result<void> add(const CpioEntry& e);
+  // `body`, when given, is a regular file's data in place of e.data.
+  Result<void> add(const CpioEntry& e, std::optional<std::string_view> body = {});
   // Hard links pair up only within one archive, as in the kernel.
   void end_archive() { links_.clear(); }
   // Sets directory mtimes, now that nothing more is written into them.
@@ -319,8 +320,8 @@ class Extractor {
   // Links `path` to the first name of its hard-link group, if there is one.
   Result<bool> link_to_group(const CpioEntry& e, int parent,
                              const std::string& base, const std::string& path);
-  Result<void> add_file(const CpioEntry& e, int parent, const std::string& base,
-                        const std::string& path);
+  Result<void> add_file(const CpioEntry& e, std::string_view data, int parent,
+                        const std::string& base, const std::string& path);
   Result<void> add_dir(const CpioEntry& e, int parent, const std::string& base,
                        const std::string& path);
   Result<void> add_node(const CpioEntry& e, int parent, const std::string& base,
@@ -478,7 +479,7 @@ Result<bool> Extractor::link_to_group(const CpioEntry& e, int parent,
   return true;
 }
 
-Result<void> Extractor::add_file(const CpioEntry& e, int parent,
+Result<void> Extractor::add_file(const CpioEntry& e, std::string_view data, int parent,
                                  const std::string& base,
                                  const std::string& path) {
   bool linked = TRY(link_to_group(e, parent, base, path));
@@ -487,14 +488,14 @@ Result<void> Extractor::add_file(const CpioEntry& e, int parent,
   int flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC;
   if (!linked)
     flags |= O_CREAT | O_EXCL;
-  else if (!e.data.empty())
+  else if (!data.empty())
     flags |= O_TRUNC;
   int raw = ::openat(parent, base.c_str(), flags, 0600);
   if (raw < 0) return sys_error("openat", path);
   UniqueFd fd(raw);
   if (!linked) ++stats.files;
-  TRY(sys::write_all(fd.get(), e.data, path));
-  stats.bytes += e.data.size();
+  TRY(sys::write_all(fd.get(), data, path));
+  stats.bytes += data.size();
   // chown before chmod: chown clears the setuid and setgid bits.
   if (::fchown(fd.get(), e.uid, e.gid) != 0) return sys_error("fchown", path);
   if (::fchmod(fd.get(), e.mode & 07777) != 0) return sys_error("fchmod", path);
@@ -557,7 +558,7 @@ Result<void> Extractor::add_symlink(const CpioEntry& e, int parent,
   return {};
 }
 
-Result<void> Extractor::add(const CpioEntry& e) {
+Result<void> Extractor::add(const CpioEntry& e, std::optional<std::string_view> body) {
   if (e.name.empty())
     return fail("unsafe cpio entry", "'': empty name");
   std::vector<std::string> comps = TRY(entry_path(e.name));
@@ -581,7 +582,7 @@ Result<void> Extractor::add(const CpioEntry& e) {
       return add_dir(e, parent.get(), base, path);
     case S_IFREG:
       TRY(clear(parent.get(), base, path, false));
-      return add_file(e, parent.get(), base, path);
+      return add_file(e, body.value_or(std::string_view(e.data)), parent.get(), base, path);
     case S_IFLNK:
       TRY(clear(parent.get(), base, path, false));
       return add_symlink(e, parent.get(), base, path);
@@ -663,11 +664,11 @@ class StreamExtractor {
   Result<size_t> archive_at(std::string_view file, size_t at) {
     size_t pos = at;
     for (;;) {
-      auto r = TRY(read_cpio_entry(file, pos, CpioRead::whole));
+      auto r = TRY(read_cpio_entry(file, pos, CpioRead::whole, 0, CpioData::view_regular));
       if (!r) return fail("read cpio", str("at byte ", pos, ": truncated"));
       pos = r->end;
       if (r->trailer) break;
-      TRY(add(r->entry));
+      TRY(add(r->entry, r->body));
     }
     x_.end_archive();
     return pos;
@@ -676,11 +677,11 @@ class StreamExtractor {
   bool has_marker = false;
 
  private:
-  Result<void> add(const CpioEntry& e) {
+  Result<void> add(const CpioEntry& e, std::string_view body) {
     if (e.name == marker_ || (e.name.starts_with('/') && std::string_view(e.name).substr(1) == marker_))
       has_marker = !marker_.empty();
     if (++entries_ % 64 == 0) TRY(check_interrupted());
-    return x_.add(e);
+    return x_.add(e, body);
   }
 
   // Extracts the complete entries at the start of `data` (which starts at
@@ -697,7 +698,7 @@ class StreamExtractor {
                                        "padding nor an aligned archive"));
         in_archive_ = true;
       }
-      auto r = TRY(read_cpio_entry(data, pos, mode, pos_));
+      auto r = TRY(read_cpio_entry(data, pos, mode, pos_, CpioData::view_regular));
       if (!r) return pos;  // the rest of this entry is still to come
       pos = r->end;
       if (r->trailer) {
@@ -706,7 +707,7 @@ class StreamExtractor {
         any_ = true;
         continue;
       }
-      TRY(add(r->entry));
+      TRY(add(r->entry, r->body));
     }
   }
 
@@ -857,6 +858,8 @@ Result<UnpackedInitramfs> unpack_initramfs(std::string_view file, const std::str
                                       found.error().detail));
       length = *found;
       rest = rest.substr(0, length);
+      // Finding the end touched the stream; decompressing reads it again.
+      if (options.release_input) release_pages(file, pos + length);
     }
     size_t consumed = 0;
     TRY(decompress_into(*c, rest, pos, consumed, sink, total, max,
