@@ -2,6 +2,7 @@
 // (unpack_limit.h, unpack_initramfs in initramfs_input.h).
 #include "builder/unpack_limit.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -17,6 +18,7 @@
 
 #include "builder/cpio.h"
 #include "builder/initramfs_input.h"
+#include "builder/interrupt.h"
 #include "builder/options.h"
 
 using namespace iofs;
@@ -272,4 +274,15 @@ TEST_F(Unpack, StreamsFollowingEachOtherAcrossSlices) {
     EXPECT_EQ(fs::file_size(dir_ + "/b/second"), 5u << 18);
     EXPECT_EQ(fs::file_size(dir_ + "/b/usr/big"), 3u << 19);
   }
+}
+
+// A signal during the unpack stops it at the next chunk or entries.
+TEST_F(Unpack, StopsOnceASignalArrived) {
+  install_interrupt_handlers();
+  ::raise(SIGTERM);
+  auto u = unpack_initramfs(zstd(cpio(chunky_entries())), dir_ + "/b", {});
+  reset_interrupt_for_testing();
+  ASSERT_FALSE(u);
+  EXPECT_EQ(u.error().message(), "interrupted by SIGTERM");
+  EXPECT_FALSE(fs::exists(dir_ + "/b/usr/big"));
 }
