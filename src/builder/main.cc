@@ -444,15 +444,17 @@ struct Builder {
     // image inside the mini initramfs there is no separate file. A signal
     // from here on waits until both names are in place (InterruptsHeld).
     TRY(check_interrupted());
-    InterruptsHeld held;
-    if (o.placement != "initrd") {
-      if (::rename(image_tmp.c_str(), image_final.c_str()) != 0)
-        return sys_error("rename", image_tmp + " to " + image_final);
-      temps.keep(image_tmp);
+    {
+      InterruptsHeld held;
+      if (o.placement != "initrd") {
+        if (::rename(image_tmp.c_str(), image_final.c_str()) != 0)
+          return sys_error("rename", image_tmp + " to " + image_final);
+        temps.keep(image_tmp);
+      }
+      if (::rename(mini_tmp.c_str(), mini_final.c_str()) != 0)
+        return sys_error("rename", mini_tmp + " to " + mini_final);
+      temps.keep(mini_tmp);
     }
-    if (::rename(mini_tmp.c_str(), mini_final.c_str()) != 0)
-      return sys_error("rename", mini_tmp + " to " + mini_final);
-    temps.keep(mini_tmp);
     UniqueFd dirfd = TRY(sys::open(o.output_dir, O_RDONLY | O_DIRECTORY));
     if (::fsync(dirfd.get()) != 0) return sys_error("fsync", o.output_dir);
     if (!o.write_partition.empty()) {
@@ -634,8 +636,8 @@ int main(int argc, char** argv) {
     } else if (!b.already_converted) {
       b.summary(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       if (int sig = interrupted_signal())
-        std::fprintf(stderr, "initoverlayfs-install: SIG%s arrived while the pair was being "
-                     "renamed into place; the new pair is complete\n", sigabbrev_np(sig));
+        std::fprintf(stderr, "initoverlayfs-install: SIG%s arrived after the new pair was "
+                     "renamed into place; it is complete\n", sigabbrev_np(sig));
     }
   }  // the scratch directory and uncommitted outputs are removed here
   if (int sig = interrupted_signal()) {
