@@ -255,7 +255,8 @@ std::string filter(const std::string& dir, const std::string& command, const std
 // by what libarchive consumed; read in 1 MiB slices, that must still be
 // the end of the stream, not of the slice.
 TEST_F(Unpack, StreamsFollowingEachOtherAcrossSlices) {
-  for (const char* tool : {"gzip -n -1 -c", "bzip2 -c", "zstd -q -c", "xz --check=crc32 -c"}) {
+  for (const char* tool : {"gzip -n -1 -c", "bzip2 -c", "zstd -q -c", "xz --check=crc32 -c",
+                           "lzma -c", "lzop -c", "lz4 -l -q -c"}) {
     std::string name = std::string(tool).substr(0, std::string(tool).find(' '));
     if (std::system(("command -v " + name + " >/dev/null").c_str()) != 0) continue;
     SCOPED_TRACE(tool);
