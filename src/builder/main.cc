@@ -67,31 +67,6 @@ uint64_t file_size(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
 }
 
-// The outputs under their temporary names in the output directory
-// (mkstemp: O_EXCL, mode 0600), removed unless the build commits them.
-class TempFiles {
- public:
-  ~TempFiles() {
-    for (const std::string& p : paths_) {
-      std::error_code ec;
-      fs::remove_all(p, ec);
-    }
-  }
-  void add(std::string p) { paths_.push_back(std::move(p)); }
-  void keep(const std::string& p) { std::erase(paths_, p); }
-
- private:
-  std::vector<std::string> paths_;
-};
-
-Result<std::string> make_temp_path(const std::string& dir, const std::string& name) {
-  std::string tmpl = dir + "/." + name + ".XXXXXX";
-  int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) return sys_error("create temporary file in", dir);
-  ::close(fd);
-  return tmpl;
-}
-
 // Where the program we install as /init is: beside us in a build tree, or
 // in the sbin that was installed with our bin.
 Result<std::string> find_early_boot_program(const std::string& given) {
@@ -115,7 +90,7 @@ Result<std::string> find_early_boot_program(const std::string& given) {
 
 struct Builder {
   BuilderOptions o;
-  TempFiles temps;
+  OutputTemps temps;   // the two outputs, until renamed into place
   ScratchDir scratch;  // everything else the build makes on the side
   std::string program, tree, input_desc, early;
   uint64_t input_bytes = 0;
@@ -383,10 +358,11 @@ struct Builder {
 
     const std::string image_final = o.output_dir + "/" + o.image_name;
     const std::string mini_final = o.output_dir + "/" + o.initramfs_name;
-    std::string image_tmp = TRY(make_temp_path(o.output_dir, o.image_name));
-    temps.add(image_tmp);
-    std::string mini_tmp = TRY(make_temp_path(o.output_dir, o.initramfs_name));
-    temps.add(mini_tmp);
+    for (const std::string& name : {o.image_name, o.initramfs_name})
+      if (size_t n = OutputTemps::remove_abandoned(o.output_dir, name))
+        say("removed ", n, " temporary ", name, " files of builders that died");
+    std::string image_tmp = TRY(temps.create(o.output_dir, o.image_name));
+    std::string mini_tmp = TRY(temps.create(o.output_dir, o.initramfs_name));
 
     if (o.verity && !config_used.empty())
       TRY(check_kernel_verity(config_used, !o.verity_sign_key.empty()));
@@ -553,6 +529,8 @@ struct Builder {
   }
 
   Result<void> run() {
+    if (size_t n = ScratchDir::remove_abandoned())
+      say("removed ", n, " scratch directories of builders that died");
     scratch = TRY(ScratchDir::create());
     say("scratch directory ", scratch.path());
     TRY(resolve_kernel());

@@ -7,9 +7,16 @@
 // initramfs made by dracut or mkinitramfs, dracut's work directory, the
 // files for signing the root hash. Only the two outputs are made elsewhere,
 // next to their final names (mkstemp, for the rename).
+//
+// A builder killed by SIGKILL (or a crash, or a power cut) cannot remove
+// its scratch directory. So each run holds an flock(2) on its own for as
+// long as it lives, and a later run removes those of its predecessors
+// whose lock is free: the kernel drops a lock when its holder dies,
+// however it dies.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "core/unique_fd.h"
@@ -18,8 +25,12 @@ namespace iofs {
 
 class ScratchDir {
  public:
-  // Creates $TMPDIR/initoverlayfs-install.XXXXXX, mode 0700.
+  // Creates $TMPDIR/initoverlayfs-install.XXXXXX, mode 0700, and locks it.
   static Result<ScratchDir> create();
+  // Removes the scratch directories in $TMPDIR left by builders that died
+  // (unlocked, ours, and older than a minute, so that one just made by
+  // mkdtemp and not yet locked is never taken); returns how many.
+  static size_t remove_abandoned();
   ScratchDir() = default;
   ScratchDir(ScratchDir&& other) noexcept;
   ScratchDir& operator=(ScratchDir&& other) noexcept;
@@ -37,6 +48,33 @@ class ScratchDir {
   void remove();
   std::string path_;
   UniqueFd fd_;
+};
+
+// The outputs under temporary names next to their final ones (mkstemp:
+// O_EXCL, mode 0600, ".NAME.XXXXXX"), removed unless committed. Each is
+// locked like the scratch directory, so that the next run can remove the
+// ones a builder that died left behind.
+class OutputTemps {
+ public:
+  OutputTemps() = default;
+  OutputTemps(const OutputTemps&) = delete;
+  OutputTemps& operator=(const OutputTemps&) = delete;
+  ~OutputTemps();  // removes every file not kept
+
+  // A new empty file DIR/.NAME.XXXXXX; returns its path.
+  Result<std::string> create(const std::string& dir, const std::string& name);
+  // Committed (renamed into place): no longer ours to remove.
+  void keep(const std::string& path);
+  // Removes DIR/.NAME.XXXXXX files that no living builder holds (ours,
+  // unlocked, older than a minute); returns how many.
+  static size_t remove_abandoned(const std::string& dir, const std::string& name);
+
+ private:
+  struct Temp {
+    std::string path;
+    UniqueFd lock;
+  };
+  std::vector<Temp> temps_;
 };
 
 }  // namespace iofs

@@ -4,7 +4,7 @@
 # --max-unpacked-size and at the default limit; SIGTERM and SIGINT in the
 # middle of a build stop it and the tool it runs; the tree it extracts is
 # out of other users' reach; symlinks planted at the names side files once
-# had are not followed. Each time the pair already in the output directory
+# had are not followed; what a SIGKILL leaves, the next run removes. Each time the pair already in the output directory
 # stays byte for byte, and no file of ours is left in the output directory
 # or in $TMPDIR.
 . "$(dirname "$0")/lib/common.sh"
@@ -148,7 +148,28 @@ interrupt_during_mkfs() { # SIGNAL
 interrupt_during_mkfs TERM
 interrupt_during_mkfs INT
 
-# 5. Side files: the builder used to write OUTPUT.cpio and OUTPUT.packed
+# 4. SIGKILL cannot be caught: the scratch directory and the two temporary
+# outputs stay, the old pair too. The next run removes them (their flock
+# died with the builder), once they are a minute old.
+rm -f "$SCRATCH/fake.info" "$SCRATCH/fake.info.sleep"
+PATH=$fake:$PATH "$BUILDER" -f "${common[@]}" --initramfs "$SCRATCH/good.zst" >/dev/null 2>&1 &
+pid=$!
+for ((i = 0; i < 300; i++)); do
+	[[ -e $SCRATCH/fake.info.sleep ]] && break
+	sleep 0.1
+done
+kill -KILL "$pid"
+{ wait "$pid"; } 2>/dev/null || true
+kill -TERM -- "-$(awk '$1 == "pid" { print $2 }' "$SCRATCH/fake.info")" 2>/dev/null || true
+[[ $before == "$(sha256sum "$mini" "$image")" ]] || boot_fail "SIGKILL: the previous pair changed"
+mapfile -t left < <(find "$out" "$TMPDIR" -mindepth 1 -maxdepth 1 -name '.*' -o -mindepth 1 -maxdepth 1 -name 'initoverlayfs-install.*')
+((${#left[@]} == 3)) || boot_fail "SIGKILL: expected the scratch directory and two temporary outputs, found: ${left[*]}"
+touch -h -d '2 minutes ago' "${left[@]}"
+"$BUILDER" -f "${common[@]}" --initramfs "$SCRATCH/good.zst" >/dev/null
+before=$(sha256sum "$mini" "$image")
+expect_untouched "the run after a SIGKILL"
+
+# 6. Side files: the builder used to write OUTPUT.cpio and OUTPUT.packed
 # (the mini initramfs's temporary name + a fixed suffix) and
 # IMAGE.veritysetup / IMAGE.dumpe2fs, opened O_TRUNC, following symlinks.
 # A stand-in mkfs.erofs plants symlinks at those names, to a file that must

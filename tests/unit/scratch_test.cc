@@ -132,3 +132,70 @@ TEST_F(Scratch, HeldSignalsArriveAfterTheHeldPart) {
   EXPECT_EQ(interrupted_signal(), SIGHUP);
   EXPECT_FALSE(check_interrupted());
 }
+
+namespace {
+void make_old(const std::string& path) {
+  struct timespec t[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), t, AT_SYMLINK_NOFOLLOW), 0) << path;
+}
+}  // namespace
+
+// What a builder killed by SIGKILL leaves is removed by the next one; what
+// a living builder holds, or anything else, is not.
+TEST_F(Scratch, LeftoversOfDeadBuildersAreRemovedByTheNextRun) {
+  const std::string dead = base_ + "/initoverlayfs-install.DEAD00";
+  fs::create_directories(dead + "/tree/etc");
+  { std::ofstream(dead + "/tree/etc/secret") << "x"; }
+  ::chmod(dead.c_str(), 0700);
+  make_old(dead);
+  const std::string fresh = base_ + "/initoverlayfs-install.FRESH0";  // just made, not yet locked
+  fs::create_directory(fresh);
+  const std::string other = base_ + "/initoverlayfs-install.toolong";
+  fs::create_directory(other);
+  make_old(other);
+  auto alive = ScratchDir::create();
+  ASSERT_TRUE(alive);
+  make_old(alive->path());
+  EXPECT_EQ(ScratchDir::remove_abandoned(), 1u);
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(fresh));
+  EXPECT_TRUE(fs::exists(other));
+  EXPECT_TRUE(fs::exists(alive->path()));
+
+  const std::string out = base_ + "/out";
+  fs::create_directory(out);
+  OutputTemps temps;
+  const std::string held = temps.create(out, "initramfs-1.img").value();
+  make_old(held);
+  const std::string left = out + "/.initramfs-1.img.K1LLED";
+  { std::ofstream(left) << "half"; }
+  make_old(left);
+  const std::string committed = out + "/initramfs-1.img";
+  { std::ofstream(committed) << "old pair"; }
+  make_old(committed);
+  const std::string victim = base_ + "/victim";
+  { std::ofstream(victim) << "keep"; }
+  fs::create_symlink(victim, out + "/.initramfs-1.img.SYMLNK");
+  EXPECT_EQ(OutputTemps::remove_abandoned(out, "initramfs-1.img"), 1u);
+  EXPECT_FALSE(fs::exists(left));
+  EXPECT_TRUE(fs::exists(held));
+  EXPECT_TRUE(fs::exists(committed));
+  EXPECT_TRUE(fs::exists(victim));
+  EXPECT_TRUE(fs::is_symlink(out + "/.initramfs-1.img.SYMLNK"));
+}
+
+TEST_F(Scratch, OutputTempsAreRemovedUnlessKept) {
+  const std::string out = base_ + "/out";
+  fs::create_directory(out);
+  std::string a, b;
+  {
+    OutputTemps temps;
+    a = temps.create(out, "x.img").value();
+    b = temps.create(out, "y.img").value();
+    EXPECT_EQ(mode_of(a), 0600u);
+    ASSERT_EQ(::rename(b.c_str(), (out + "/y.img").c_str()), 0);
+    temps.keep(b);
+  }
+  EXPECT_FALSE(fs::exists(a));
+  EXPECT_TRUE(fs::exists(out + "/y.img"));
+}
