@@ -21,6 +21,7 @@
 
 #include <array>
 #include <cstring>
+#include <optional>
 
 #include "core/strings.h"
 
@@ -82,7 +83,7 @@ std::unexpected<Error> bad(size_t offset, std::string_view problem) {
   return fail("read cpio", str("at byte ", offset, ": ", problem));
 }
 
-void append_entry(std::string& out, const CpioEntry& e, uint32_t ino) {
+void append_header(std::string& out, const CpioEntry& e, uint32_t ino, uint32_t filesize) {
   NewcHeader h;
   std::memcpy(h.magic, kMagic.data(), sizeof h.magic);
   put_hex(h.ino, ino);
@@ -91,7 +92,7 @@ void append_entry(std::string& out, const CpioEntry& e, uint32_t ino) {
   put_hex(h.gid, e.gid);
   put_hex(h.nlink, e.nlink);
   put_hex(h.mtime, e.mtime);
-  put_hex(h.filesize, static_cast<uint32_t>(e.data.size()));
+  put_hex(h.filesize, filesize);
   put_hex(h.devmajor, e.devmajor);
   put_hex(h.devminor, e.devminor);
   put_hex(h.rdevmajor, e.rdevmajor);
@@ -103,6 +104,10 @@ void append_entry(std::string& out, const CpioEntry& e, uint32_t ino) {
   out += e.name;
   out += '\0';
   out.append(pad4(sizeof h + e.name.size() + 1), '\0');
+}
+
+void append_entry(std::string& out, const CpioEntry& e, uint32_t ino) {
+  append_header(out, e, ino, static_cast<uint32_t>(e.data.size()));
   out += e.data;
   out.append(pad4(e.data.size()), '\0');
 }
@@ -115,96 +120,123 @@ void CpioWriter::add(const CpioEntry& e) {
   append_entry(out_, e, e.ino != 0 ? e.ino : next_ino_++);
 }
 
+void CpioWriter::add_header(const CpioEntry& e, uint32_t data_size) {
+  append_header(out_, e, e.ino != 0 ? e.ino : next_ino_++, data_size);
+}
+
+void CpioWriter::pad_data(uint32_t data_size) { out_.append(pad4(data_size), '\0'); }
+
 void CpioWriter::finish() {
   CpioEntry trailer;
   trailer.name = kTrailer;
   append_entry(out_, trailer, 0);  // ino 0, like GNU cpio's trailer
 }
 
+Result<std::optional<CpioEntryRead>> read_cpio_entry(std::string_view data, size_t offset,
+                                                     CpioRead mode, size_t report_base,
+                                                     CpioData copy) {
+  const bool partial = mode == CpioRead::partial;
+  const size_t entry_at = offset;
+  // A stream may end anywhere: in partial mode a truncation is "not yet".
+  auto truncated = [&](std::string problem) -> Result<std::optional<CpioEntryRead>> {
+    if (partial) return std::nullopt;
+    return bad(report_base + entry_at, problem);
+  };
+  if (offset > data.size()) return bad(report_base + offset, "offset past the end of input");
+  if (data.size() - offset < sizeof(NewcHeader))
+    return truncated(str("truncated header (", data.size() - offset, " of ", sizeof(NewcHeader),
+                         " bytes)"));
+  NewcHeader h;
+  std::memcpy(&h, data.data() + offset, sizeof h);
+  std::string_view magic(h.magic, sizeof h.magic);
+  bool with_checksum = magic == kMagicCrc;
+  if (magic != kMagic && !with_checksum)
+    return bad(report_base + entry_at, "bad magic (not a newc cpio header)");
+
+  CpioEntryRead r;
+  CpioEntry& e = r.entry;
+  uint32_t filesize, namesize, check;
+  const std::array<std::pair<const char(*)[8], uint32_t*>, 13> fields{{
+      {&h.ino, &e.ino},
+      {&h.mode, &e.mode},
+      {&h.uid, &e.uid},
+      {&h.gid, &e.gid},
+      {&h.nlink, &e.nlink},
+      {&h.mtime, &e.mtime},
+      {&h.filesize, &filesize},
+      {&h.devmajor, &e.devmajor},
+      {&h.devminor, &e.devminor},
+      {&h.rdevmajor, &e.rdevmajor},
+      {&h.rdevminor, &e.rdevminor},
+      {&h.namesize, &namesize},
+      {&h.check, &check},
+  }};
+  for (auto [field, value] : fields) {
+    if (!get_hex(*field, *value))
+      return bad(report_base + entry_at + (reinterpret_cast<const char*>(field) -
+                                           reinterpret_cast<const char*>(&h)),
+                 "non-hex digit in header field");
+  }
+  offset += sizeof h;
+
+  if (namesize == 0 || namesize > kMaxNameSize)
+    return bad(report_base + entry_at, str("bad name size ", namesize));
+  if (data.size() - offset < namesize) return truncated("truncated name");
+  std::string_view name = data.substr(offset, namesize);
+  if (name.back() != '\0') return bad(report_base + entry_at, "name not NUL-terminated");
+  name.remove_suffix(1);
+  if (name.find('\0') != std::string_view::npos)
+    return bad(report_base + entry_at, "NUL inside name");
+  offset += namesize;
+  // Every entry starts 4-aligned from the archive's start, so padding
+  // counted from the entry is padding counted from the archive.
+  size_t pad = pad4(offset - entry_at);
+  if (name == kTrailer && filesize == 0) {
+    // Be lenient about the final padding: the kernel stops at the end of
+    // input too.
+    if (partial && data.size() - offset < pad) return std::nullopt;
+    r.trailer = true;
+    r.end = std::min(offset + pad, data.size());
+    return r;
+  }
+  if (data.size() - offset < pad) return truncated("truncated name");
+  offset += pad;
+
+  if (data.size() - offset < filesize)
+    return truncated(str("file size ", filesize, " of '", name, "' goes past the end of input"));
+  std::string_view body = data.substr(offset, filesize);
+  offset += filesize;
+  // Like the kernel and GNU cpio, only regular files carry a checksum.
+  if (with_checksum && (e.mode & S_IFMT) == S_IFREG) {
+    uint32_t sum = 0;
+    for (unsigned char c : body) sum += c;
+    if (sum != check) return bad(report_base + entry_at, str("checksum mismatch for '", name, "'"));
+  }
+  pad = pad4(offset - entry_at);
+  if (data.size() - offset < pad) return truncated(str("truncated data of '", name, "'"));
+  offset += pad;
+  r.end = offset;
+  r.trailer = name == kTrailer;
+  if (!r.trailer) {
+    e.name = name;
+    r.body = body;
+    if (copy == CpioData::copy || (e.mode & S_IFMT) != S_IFREG) e.data = body;
+  }
+  return r;
+}
+
 Result<CpioArchive> read_cpio(std::string_view data, size_t offset) {
   CpioArchive archive;
-  const size_t start = offset;
   if (offset > data.size()) return bad(offset, "offset past the end of input");
   for (;;) {
-    const size_t entry_at = offset;
-    if (data.size() - offset < sizeof(NewcHeader))
-      return bad(entry_at, str("truncated header (", data.size() - offset,
-                               " of ", sizeof(NewcHeader), " bytes)"));
-    NewcHeader h;
-    std::memcpy(&h, data.data() + offset, sizeof h);
-    std::string_view magic(h.magic, sizeof h.magic);
-    bool with_checksum = magic == kMagicCrc;
-    if (magic != kMagic && !with_checksum)
-      return bad(entry_at, "bad magic (not a newc cpio header)");
-
-    CpioEntry e;
-    uint32_t filesize, namesize, check;
-    const std::array<std::pair<const char(*)[8], uint32_t*>, 13> fields{{
-        {&h.ino, &e.ino},
-        {&h.mode, &e.mode},
-        {&h.uid, &e.uid},
-        {&h.gid, &e.gid},
-        {&h.nlink, &e.nlink},
-        {&h.mtime, &e.mtime},
-        {&h.filesize, &filesize},
-        {&h.devmajor, &e.devmajor},
-        {&h.devminor, &e.devminor},
-        {&h.rdevmajor, &e.rdevmajor},
-        {&h.rdevminor, &e.rdevminor},
-        {&h.namesize, &namesize},
-        {&h.check, &check},
-    }};
-    for (auto [field, value] : fields) {
-      if (!get_hex(*field, *value))
-        return bad(entry_at + (reinterpret_cast<const char*>(field) -
-                               reinterpret_cast<const char*>(&h)),
-                   "non-hex digit in header field");
-    }
-    offset += sizeof h;
-
-    if (namesize == 0 || namesize > kMaxNameSize)
-      return bad(entry_at, str("bad name size ", namesize));
-    if (data.size() - offset < namesize)
-      return bad(entry_at, "truncated name");
-    std::string_view name = data.substr(offset, namesize);
-    if (name.back() != '\0') return bad(entry_at, "name not NUL-terminated");
-    name.remove_suffix(1);
-    if (name.find('\0') != std::string_view::npos)
-      return bad(entry_at, "NUL inside name");
-    offset += namesize;
-    size_t pad = pad4(offset - start);
-    if (name == kTrailer && filesize == 0) {
-      // Be lenient about the final padding: the kernel stops at the end of
-      // input too.
-      archive.end = std::min(offset + pad, data.size());
-      return archive;
-    }
-    if (data.size() - offset < pad) return bad(entry_at, "truncated name");
-    offset += pad;
-
-    if (data.size() - offset < filesize)
-      return bad(entry_at, str("file size ", filesize, " of '", name,
-                               "' goes past the end of input"));
-    std::string_view body = data.substr(offset, filesize);
-    offset += filesize;
-    // Like the kernel and GNU cpio, only regular files carry a checksum.
-    if (with_checksum && (e.mode & S_IFMT) == S_IFREG) {
-      uint32_t sum = 0;
-      for (unsigned char c : body) sum += c;
-      if (sum != check)
-        return bad(entry_at, str("checksum mismatch for '", name, "'"));
-    }
-    pad = pad4(offset - start);
-    if (data.size() - offset < pad)
-      return bad(entry_at, str("truncated data of '", name, "'"));
-    offset += pad;
-    if (name == kTrailer) {
+    auto r = TRY(read_cpio_entry(data, offset, CpioRead::whole));
+    if (!r) return bad(offset, "truncated");  // whole mode does not give nullopt
+    offset = r->end;
+    if (r->trailer) {
       archive.end = offset;
       return archive;
     }
-    e.name = name;
-    e.data = body;
-    archive.entries.push_back(std::move(e));
+    archive.entries.push_back(std::move(r->entry));
   }
 }
 

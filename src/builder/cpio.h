@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,11 @@ class CpioWriter {
  public:
   explicit CpioWriter(std::string& out);
   void add(const CpioEntry& e);
+  // For data too large to hold in memory: the header of `e` (its data
+  // ignored) for data_size bytes, which the caller writes after `out`;
+  // then pad_data, for the zeros that follow them.
+  void add_header(const CpioEntry& e, uint32_t data_size);
+  void pad_data(uint32_t data_size);
   // Writes the TRAILER!!! entry; the archive ends 4-byte aligned.
   void finish();
 
@@ -52,5 +58,27 @@ struct CpioArchive {
 // a name without its NUL or longer than 4096 bytes, a file size past the
 // end of the input, or a missing TRAILER!!!. Never reads out of bounds.
 Result<CpioArchive> read_cpio(std::string_view data, size_t offset = 0);
+
+// One entry of an archive, for reading a stream entry by entry.
+struct CpioEntryRead {
+  CpioEntry entry;        // empty for the trailer
+  std::string_view body;  // the entry's data, in the input
+  bool trailer = false;   // TRAILER!!!: the archive ends at `end`
+  size_t end = 0;         // offset just past the entry and its padding
+};
+enum class CpioRead {
+  whole,    // `data` is all there is: a truncated entry is an error
+  partial,  // more may follow: a truncated entry gives std::nullopt
+};
+enum class CpioData {
+  copy,          // entry.data holds the data of every entry
+  view_regular,  // not for regular files: their data is only in body
+};
+// Parses the entry at `offset`, which must be 4-aligned from the start of
+// its archive, with the checks of read_cpio; byte offsets in errors are
+// counted from `report_base` + the position in `data`.
+Result<std::optional<CpioEntryRead>> read_cpio_entry(std::string_view data, size_t offset,
+                                                     CpioRead mode, size_t report_base = 0,
+                                                     CpioData copy = CpioData::copy);
 
 }  // namespace iofs

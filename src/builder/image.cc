@@ -103,12 +103,9 @@ Result<void> make_ext4_image(const std::string& src_dir, const std::string& out,
   SpawnIo hushed{.quiet = !verbose, .quiet_stderr = !verbose};
   TRY(run_program({"e2fsck", "-f", "-y", out}, hushed));
   TRY(run_program({"resize2fs", "-M", out}, hushed));
-  const std::string info = out + ".dumpe2fs";
-  auto dumped = run_program({"dumpe2fs", "-h", out}, {.stdout_path = info});
-  auto text = sys::read_file(info);
-  ::unlink(info.c_str());
-  TRY(std::move(dumped));
-  const std::string dump = TRY(std::move(text));
+  // Its report through a pipe: no side file next to the image.
+  std::string dump;
+  TRY(run_program({"dumpe2fs", "-h", out}, {.stdout_capture = &dump}));
   auto blocks = dumpe2fs_field(dump, "Block count");
   auto block_size = dumpe2fs_field(dump, "Block size");
   if (!blocks || !block_size) return fail("read", "dumpe2fs -h " + out + ": no block count");

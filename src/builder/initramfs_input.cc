@@ -23,6 +23,7 @@
 #include <archive.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -37,6 +38,7 @@
 #include <tuple>
 
 #include "builder/cpio.h"
+#include "builder/interrupt.h"
 #include "core/strings.h"
 #include "core/sys.h"
 #include "core/unique_fd.h"
@@ -65,11 +67,14 @@ constexpr std::array<uint32_t, 256> kCrc32Table = [] {
   return t;
 }();
 
-uint32_t crc32(std::string_view s) {
-  uint32_t crc = ~0u;
+// Continues a CRC-32: crc32_update(crc32_update(0, a), b) == crc32(a + b).
+uint32_t crc32_update(uint32_t crc, std::string_view s) {
+  crc = ~crc;
   for (unsigned char c : s) crc = crc >> 8 ^ kCrc32Table[(crc ^ c) & 0xff];
   return ~crc;
 }
+
+uint32_t crc32(std::string_view s) { return crc32_update(0, s); }
 
 // The length functions below report only the problem; the caller adds
 // which stream it is.
@@ -217,7 +222,7 @@ struct ArchiveFree {
 // Decompresses one stream from the start of `in`; sets `consumed` to the
 // number of input bytes libarchive used.
 Result<std::string> decompress(const Compression& c, std::string_view in,
-                               size_t at, size_t& consumed) {
+                               size_t at, size_t& consumed, uint64_t max_out = UINT64_MAX) {
   std::string what = str(c.name, " stream at byte ", at);
   std::unique_ptr<struct archive, ArchiveFree> a(archive_read_new());
   if (!a) return fail("decompress", what, ENOMEM);
@@ -243,6 +248,8 @@ Result<std::string> decompress(const Compression& c, std::string_view in,
     if (n < 0) return la_error();
     out.resize(have + static_cast<size_t>(n));
     if (n == 0) break;
+    if (out.size() > max_out)
+      return fail("unpack", str(what, ": unpacks to more than ", max_out, " bytes"), EFBIG);
   }
   consumed = static_cast<size_t>(archive_filter_bytes(a.get(), -1));
   if (out.empty()) return fail("decompress", what + ": no data in stream");
@@ -293,7 +300,8 @@ class Extractor {
  public:
   explicit Extractor(UniqueFd root) : root_(std::move(root)) {}
 
-  Result<void> add(const CpioEntry& e);
+  // `body`, when given, is a regular file's data in place of e.data.
+  Result<void> add(const CpioEntry& e, std::optional<std::string_view> body = {});
   // Hard links pair up only within one archive, as in the kernel.
   void end_archive() { links_.clear(); }
   // Sets directory mtimes, now that nothing more is written into them.
@@ -315,8 +323,8 @@ class Extractor {
   // Links `path` to the first name of its hard-link group, if there is one.
   Result<bool> link_to_group(const CpioEntry& e, int parent,
                              const std::string& base, const std::string& path);
-  Result<void> add_file(const CpioEntry& e, int parent, const std::string& base,
-                        const std::string& path);
+  Result<void> add_file(const CpioEntry& e, std::string_view data, int parent,
+                        const std::string& base, const std::string& path);
   Result<void> add_dir(const CpioEntry& e, int parent, const std::string& base,
                        const std::string& path);
   Result<void> add_node(const CpioEntry& e, int parent, const std::string& base,
@@ -474,7 +482,7 @@ Result<bool> Extractor::link_to_group(const CpioEntry& e, int parent,
   return true;
 }
 
-Result<void> Extractor::add_file(const CpioEntry& e, int parent,
+Result<void> Extractor::add_file(const CpioEntry& e, std::string_view data, int parent,
                                  const std::string& base,
                                  const std::string& path) {
   bool linked = TRY(link_to_group(e, parent, base, path));
@@ -483,14 +491,14 @@ Result<void> Extractor::add_file(const CpioEntry& e, int parent,
   int flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC;
   if (!linked)
     flags |= O_CREAT | O_EXCL;
-  else if (!e.data.empty())
+  else if (!data.empty())
     flags |= O_TRUNC;
   int raw = ::openat(parent, base.c_str(), flags, 0600);
   if (raw < 0) return sys_error("openat", path);
   UniqueFd fd(raw);
   if (!linked) ++stats.files;
-  TRY(sys::write_all(fd.get(), e.data, path));
-  stats.bytes += e.data.size();
+  TRY(sys::write_all(fd.get(), data, path));
+  stats.bytes += data.size();
   // chown before chmod: chown clears the setuid and setgid bits.
   if (::fchown(fd.get(), e.uid, e.gid) != 0) return sys_error("fchown", path);
   if (::fchmod(fd.get(), e.mode & 07777) != 0) return sys_error("fchmod", path);
@@ -553,7 +561,7 @@ Result<void> Extractor::add_symlink(const CpioEntry& e, int parent,
   return {};
 }
 
-Result<void> Extractor::add(const CpioEntry& e) {
+Result<void> Extractor::add(const CpioEntry& e, std::optional<std::string_view> body) {
   if (e.name.empty())
     return fail("unsafe cpio entry", "'': empty name");
   std::vector<std::string> comps = TRY(entry_path(e.name));
@@ -577,7 +585,7 @@ Result<void> Extractor::add(const CpioEntry& e) {
       return add_dir(e, parent.get(), base, path);
     case S_IFREG:
       TRY(clear(parent.get(), base, path, false));
-      return add_file(e, parent.get(), base, path);
+      return add_file(e, body.value_or(std::string_view(e.data)), parent.get(), base, path);
     case S_IFLNK:
       TRY(clear(parent.get(), base, path, false));
       return add_symlink(e, parent.get(), base, path);
@@ -621,11 +629,269 @@ Result<void> Extractor::finish() {
   return {};
 }
 
+// ---------------------------------------------------------------------------
+// Streaming: entries extracted as the decompressed bytes arrive.
+
+// Feeds the bytes of one decompressed stream (several archives separated
+// by zero padding, as extract_cpio reads them) to an Extractor, keeping
+// only the incomplete entry at the end between chunks.
+class StreamExtractor {
+ public:
+  StreamExtractor(Extractor& x, const std::string& marker) : x_(x), marker_(marker) {}
+
+  Result<void> feed(std::string_view chunk) {
+    if (carry_.empty()) {
+      size_t used = TRY(parse(chunk, CpioRead::partial));
+      carry_.assign(chunk.substr(used));
+      pos_ += used;
+      return {};
+    }
+    carry_.append(chunk);
+    size_t used = TRY(parse(carry_, CpioRead::partial));
+    carry_.erase(0, used);
+    pos_ += used;
+    return {};
+  }
+
+  // The stream's end: what is left must be whole entries or zeros.
+  Result<void> end_stream() {
+    TRY(parse(carry_, CpioRead::whole));
+    if (!any_) return fail("read cpio", "no archive in the input");
+    carry_.clear();
+    pos_ = 0;
+    any_ = false;
+    return {};
+  }
+
+  // One uncompressed archive at `at` of `file`; returns where it ends.
+  Result<size_t> archive_at(std::string_view file, size_t at) {
+    size_t pos = at;
+    for (;;) {
+      auto r = TRY(read_cpio_entry(file, pos, CpioRead::whole, 0, CpioData::view_regular));
+      if (!r) return fail("read cpio", str("at byte ", pos, ": truncated"));
+      pos = r->end;
+      if (r->trailer) break;
+      TRY(add(r->entry, r->body));
+    }
+    x_.end_archive();
+    return pos;
+  }
+
+  bool has_marker = false;
+
+ private:
+  Result<void> add(const CpioEntry& e, std::string_view body) {
+    if (e.name == marker_ || (e.name.starts_with('/') && std::string_view(e.name).substr(1) == marker_))
+      has_marker = !marker_.empty();
+    if (++entries_ % 64 == 0) TRY(check_interrupted());
+    return x_.add(e, body);
+  }
+
+  // Extracts the complete entries at the start of `data` (which starts at
+  // pos_ in the stream); returns how many bytes they took.
+  Result<size_t> parse(std::string_view data, CpioRead mode) {
+    size_t pos = 0;
+    for (;;) {
+      if (!in_archive_) {
+        while (pos < data.size() && data[pos] == '\0') ++pos;
+        if (pos == data.size()) return pos;
+        if ((pos_ + pos) % 4 != 0)
+          return fail("read cpio", str("at byte ", pos_ + pos,
+                                       ": data after the trailer is neither zero "
+                                       "padding nor an aligned archive"));
+        in_archive_ = true;
+      }
+      auto r = TRY(read_cpio_entry(data, pos, mode, pos_, CpioData::view_regular));
+      if (!r) return pos;  // the rest of this entry is still to come
+      pos = r->end;
+      if (r->trailer) {
+        x_.end_archive();
+        in_archive_ = false;
+        any_ = true;
+        continue;
+      }
+      TRY(add(r->entry, r->body));
+    }
+  }
+
+  Extractor& x_;
+  const std::string& marker_;
+  std::string carry_;
+  uint64_t pos_ = 0;  // offset in the stream of carry_ (or the chunk)
+  bool in_archive_ = false, any_ = false;
+  uint64_t entries_ = 0;
+};
+
+// Drops the pages of `file` before `upto` from the resident set (see
+// UnpackOptions::release_input).
+void release_pages(std::string_view file, size_t upto) {
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  uintptr_t begin = (reinterpret_cast<uintptr_t>(file.data()) + page - 1) / page * page;
+  uintptr_t end = (reinterpret_cast<uintptr_t>(file.data()) + std::min(upto, file.size())) / page * page;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+// libarchive's input, handed out 1 MiB at a time so that what it has read
+// can be released behind it.
+struct SliceReader {
+  std::string_view in;
+  size_t pos = 0, previous = 0;
+  std::string_view file;  // the whole mapping, when releasing
+  size_t at = 0;          // where `in` starts in it
+
+  static la_ssize_t read(struct archive*, void* self, const void** buf) {
+    auto* r = static_cast<SliceReader*>(self);
+    // The previous slice may still be in use until this call returns.
+    if (!r->file.empty()) release_pages(r->file, r->at + r->previous);
+    r->previous = r->pos;
+    size_t n = std::min(r->in.size() - r->pos, size_t{1} << 20);
+    *buf = r->in.data() + r->pos;
+    r->pos += n;
+    return static_cast<la_ssize_t>(n);
+  }
+};
+
+// Decompresses one stream from the start of `in` into `sink`, counting
+// into `total` (bytes unpacked so far in the file) up to `max_total`;
+// sets `consumed` to the input bytes libarchive used.
+Result<void> decompress_into(const Compression& c, std::string_view in, size_t at,
+                             size_t& consumed, StreamExtractor& sink, uint64_t& total,
+                             uint64_t max_total, std::string_view release_file) {
+  SliceReader reader{.in = in, .file = release_file, .at = at};
+  std::string what = str(c.name, " stream at byte ", at);
+  std::unique_ptr<struct archive, ArchiveFree> a(archive_read_new());
+  if (!a) return fail("decompress", what, ENOMEM);
+  auto la_error = [&] {
+    const char* msg = archive_error_string(a.get());
+    return fail("decompress", str(what, ": ", msg ? msg : "libarchive error"));
+  };
+  if (c.enable(a.get()) < ARCHIVE_WARN ||
+      archive_read_support_format_raw(a.get()) != ARCHIVE_OK ||
+      archive_read_open2(a.get(), &reader, nullptr, SliceReader::read, nullptr, nullptr) != ARCHIVE_OK)
+    return la_error();
+  struct archive_entry* entry;
+  int r = archive_read_next_header(a.get(), &entry);
+  if (r == ARCHIVE_EOF) return fail("decompress", what + ": no data in stream");
+  if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return la_error();
+  std::string buf(1 << 20, '\0');
+  uint64_t out = 0;
+  uint32_t crc = 0;
+  for (;;) {
+    TRY(check_interrupted());
+    la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
+    if (n < 0) return la_error();
+    if (n == 0) break;
+    std::string_view chunk(buf.data(), static_cast<size_t>(n));
+    out += chunk.size();
+    total += chunk.size();
+    if (total > max_total)
+      return fail("unpack", str(what, ": the archives unpack to more than ", max_total, " bytes"),
+                  EFBIG);
+    if (c.name == "gzip") crc = crc32_update(crc, chunk);
+    TRY(sink.feed(chunk));
+  }
+  consumed = static_cast<size_t>(archive_filter_bytes(a.get(), -1));
+  if (out == 0) return fail("decompress", what + ": no data in stream");
+  // libarchive 3.6 does not check gzip's CRC-32 (see decompress()). The
+  // trailer covers the last member; with one member (what gzip writes)
+  // that is the whole output, whose CRC was kept as it streamed by.
+  if (c.name == "gzip") {
+    if (consumed < 18 || consumed > in.size()) return fail("decompress", what + ": truncated");
+    uint32_t want = le32(in, consumed - 8), size = le32(in, consumed - 4);
+    if (size > out && out <= UINT32_MAX)
+      return fail("decompress", what + ": CRC-32 mismatch (corrupt data)");
+    if (size == static_cast<uint32_t>(out) && crc != want)
+      return fail("decompress", what + ": CRC-32 mismatch (corrupt data)");
+  }
+  return sink.end_stream();
+}
+
 }  // namespace
 
 void extract_without_openat2_for_testing(bool on) { g_without_openat2 = on; }
 
 Result<InitramfsParts> split_initramfs(std::string_view file) {
+  return split_initramfs(file, UINT64_MAX);
+}
+
+Result<UnpackedInitramfs> unpack_initramfs(std::string_view file, const std::string& dir,
+                                           const UnpackOptions& options) {
+  UniqueFd root = TRY(sys::open(dir, O_RDONLY | O_DIRECTORY));
+  Extractor extractor(std::move(root));
+  StreamExtractor sink(extractor, options.marker);
+  UnpackedInitramfs result;
+  result.compression = "none";
+  std::optional<size_t> first_compressed;
+  size_t early_end = 0, last_archive_at = 0, archives = 0;
+  uint64_t& total = result.unpacked_bytes;
+  const uint64_t max = options.max_unpacked;
+  size_t pos = 0;
+  while (pos < file.size()) {
+    TRY(check_interrupted());
+    if (file[pos] == '\0') {
+      ++pos;
+      continue;
+    }
+    if (file[pos] == '0' && pos % 4 == 0) {
+      size_t end = TRY(sink.archive_at(file, pos));
+      total += end - pos;
+      if (total > max)
+        return fail("unpack", str("the archives unpack to more than ", max, " bytes"), EFBIG);
+      if (!first_compressed) {
+        early_end = end;
+        last_archive_at = pos;
+      }
+      ++archives;
+      pos = end;
+      if (options.release_input) release_pages(file, pos);
+      continue;
+    }
+    const Compression* c = detect(file.substr(pos));
+    if (!c)
+      return fail("read initramfs",
+                  str("at byte ", pos,
+                      ": neither a cpio archive nor a compressed stream the "
+                      "kernel knows"));
+    std::string_view rest = file.substr(pos);
+    size_t length = 0;
+    if (c->length) {
+      auto found = c->length(rest);
+      if (!found)
+        return fail("decompress", str(c->name, " stream at byte ", pos, ": ",
+                                      found.error().detail));
+      length = *found;
+      rest = rest.substr(0, length);
+      // Finding the end touched the stream; decompressing reads it again.
+      if (options.release_input) release_pages(file, pos + length);
+    }
+    size_t consumed = 0;
+    TRY(decompress_into(*c, rest, pos, consumed, sink, total, max,
+                        options.release_input ? file : std::string_view()));
+    if (!c->length) length = consumed;
+    if (length == 0)
+      return fail("decompress", str(c->name, " stream at byte ", pos, ": no input consumed"));
+    if (!first_compressed) {
+      first_compressed = pos;
+      result.compression = c->name;
+    }
+    ++archives;
+    pos += length;
+    if (options.release_input) release_pages(file, pos);
+  }
+  if (archives == 0) return fail("read initramfs", "no cpio archive in the file");
+  if (first_compressed) {
+    if (early_end > 0) result.early = file.substr(0, *first_compressed);
+  } else if (archives > 1) {
+    result.early = file.substr(0, last_archive_at);
+  }
+  TRY(extractor.finish());
+  result.stats = extractor.stats;
+  result.has_marker = sink.has_marker;
+  return result;
+}
+
+Result<InitramfsParts> split_initramfs(std::string_view file, uint64_t max_unpacked) {
+  uint64_t total = 0;
   InitramfsParts parts;
   parts.compression = "none";
   std::optional<size_t> first_compressed;
@@ -640,6 +906,9 @@ Result<InitramfsParts> split_initramfs(std::string_view file) {
     if (file[pos] == '0' && pos % 4 == 0) {
       CpioArchive archive = TRY(read_cpio(file, pos));
       parts.archives.emplace_back(file.substr(pos, archive.end - pos));
+      total += archive.end - pos;
+      if (total > max_unpacked)
+        return fail("unpack", str("the archives unpack to more than ", max_unpacked, " bytes"), EFBIG);
       if (!first_compressed) {
         early_end = archive.end;
         last_archive_at = pos;
@@ -664,7 +933,8 @@ Result<InitramfsParts> split_initramfs(std::string_view file) {
       rest = rest.substr(0, length);
     }
     size_t consumed = 0;
-    parts.archives.push_back(TRY(decompress(*c, rest, pos, consumed)));
+    parts.archives.push_back(TRY(decompress(*c, rest, pos, consumed, max_unpacked - total)));
+    total += parts.archives.back().size();
     if (!c->length) length = consumed;
     if (length == 0)  // cannot happen, but must not loop forever
       return fail("decompress", str(c->name, " stream at byte ", pos,

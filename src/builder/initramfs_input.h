@@ -58,6 +58,41 @@ Result<ExtractStats> extract_cpio(std::string_view archive,
 // Fails for other formats, and on a truncated or corrupt stream.
 Result<size_t> compressed_stream_length(std::string_view stream);
 
+// split_initramfs, failing (EFBIG) once the archives hold more than
+// max_unpacked bytes in all, before the memory runs out.
+Result<InitramfsParts> split_initramfs(std::string_view file_bytes, uint64_t max_unpacked);
+
+struct UnpackOptions {
+  // Past this many bytes of cpio archives in all (decompressed), fail with
+  // op "unpack" and errno EFBIG; nothing more is written.
+  uint64_t max_unpacked = UINT64_MAX;
+  // An entry of this name (with or without a leading "/") sets
+  // UnpackedInitramfs::has_marker.
+  std::string marker;
+  // file_bytes is a read-only MAP_PRIVATE mapping of a file: pages already
+  // read are dropped (MADV_DONTNEED; touching them again reads the file),
+  // so the resident set does not grow with the input. Never for memory
+  // that is not such a mapping: its contents would be lost.
+  bool release_input = false;
+};
+
+struct UnpackedInitramfs {
+  std::string early;        // as InitramfsParts::early
+  std::string compression;  // as InitramfsParts::compression
+  ExtractStats stats;
+  uint64_t unpacked_bytes = 0;  // cpio bytes, decompressed
+  bool has_marker = false;
+};
+
+// split_initramfs and extract_cpio of every archive in one pass, streaming:
+// each stream is decompressed 1 MiB at a time and its entries are written
+// into `dir` as they complete, so memory holds one chunk and the largest
+// entry, never the unpacked archive. Stops at the limit, and when a
+// SIGINT/SIGTERM/SIGHUP has arrived (interrupt.h). On failure `dir` holds
+// whatever was written so far; the caller removes it.
+Result<UnpackedInitramfs> unpack_initramfs(std::string_view file_bytes, const std::string& dir,
+                                           const UnpackOptions& options);
+
 // Tests only: resolve paths in user space as on kernels without openat2.
 void extract_without_openat2_for_testing(bool on);
 

@@ -13,6 +13,8 @@
 //   6. mini initramfs       cpio + compression, under a temporary name
 //   7. commit               rename both into place, image first
 #include <fcntl.h>
+#include <signal.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
@@ -30,13 +32,17 @@
 #include "builder/hostonly.h"
 #include "builder/image.h"
 #include "builder/initramfs_input.h"
+#include "builder/interrupt.h"
+#include "builder/mapped_file.h"
 #include "builder/mini_initramfs.h"
 #include "builder/module_index.h"
 #include "builder/options.h"
 #include "builder/partition_writer.h"
+#include "builder/scratch.h"
 #include "builder/spawn.h"
 #include "builder/verity.h"
 #include "builder/systemd_initramfs.h"
+#include "builder/unpack_limit.h"
 #include "core/config.h"
 #include "core/device_spec.h"
 #include "core/strings.h"
@@ -59,37 +65,6 @@ std::string human_size(uint64_t bytes) {
 uint64_t file_size(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
-}
-
-// Files that are removed unless the build commits them.
-class TempFiles {
- public:
-  ~TempFiles() {
-    for (const std::string& p : paths_) {
-      std::error_code ec;
-      fs::remove_all(p, ec);
-    }
-  }
-  void add(std::string p) { paths_.push_back(std::move(p)); }
-  void keep(const std::string& p) { std::erase(paths_, p); }
-
- private:
-  std::vector<std::string> paths_;
-};
-
-Result<std::string> make_temp_path(const std::string& dir, const std::string& name) {
-  std::string tmpl = dir + "/." + name + ".XXXXXX";
-  int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) return sys_error("create temporary file in", dir);
-  ::close(fd);
-  return tmpl;
-}
-
-Result<std::string> make_temp_dir(const std::string& what) {
-  const char* base = ::getenv("TMPDIR");
-  std::string tmpl = str(base && *base ? base : "/var/tmp", "/initoverlayfs-", what, ".XXXXXX");
-  if (!::mkdtemp(tmpl.data())) return sys_error("create temporary directory", tmpl);
-  return tmpl;
 }
 
 // Where the program we install as /init is: beside us in a build tree, or
@@ -115,7 +90,8 @@ Result<std::string> find_early_boot_program(const std::string& given) {
 
 struct Builder {
   BuilderOptions o;
-  TempFiles temps;
+  OutputTemps temps;   // the two outputs, until renamed into place
+  ScratchDir scratch;  // everything else the build makes on the side
   std::string program, tree, input_desc, early;
   uint64_t input_bytes = 0;
   size_t files_in_image = 0;
@@ -194,10 +170,27 @@ struct Builder {
     std::string file = o.initramfs;
     if (file.empty()) file = TRY(generate_initramfs());
     say("reading ", file);
-    std::string bytes = TRY(sys::read_file(file, size_t{8} << 30));
-    input_bytes = bytes.size();
-    InitramfsParts parts = TRY(split_initramfs(bytes));
-    if (is_mini_initramfs(parts)) {
+    MappedFile input = TRY(MappedFile::open(file));
+    input_bytes = input.view().size();
+    uint64_t limit = o.max_unpacked_size;
+    std::string limit_source = "--max-unpacked-size";
+    if (limit == 0) {
+      limit = default_max_unpacked(TRY(scratch.available_bytes()));
+      limit_source = str("the default: the free space in the scratch directory's filesystem (",
+                         scratch.path(), "), at most ", format_size(kMaxUnpackedCeiling),
+                         "; see --max-unpacked-size");
+    }
+    say("unpacking at most ", format_size(limit), " into ", scratch.path(), "/tree");
+    // Streams straight into the tree: the archives are never held in memory.
+    tree = TRY(scratch.make_dir("tree"));
+    auto unpacked = unpack_initramfs(input.view(), tree, {.max_unpacked = limit,
+                                                          .marker = std::string(kMiniInitramfsMarker),
+                                                          .release_input = true});
+    if (!unpacked && unpacked.error().op == "unpack" && unpacked.error().err == EFBIG)
+      return fail("refusing input", str(file, ": it unpacks to more than ", format_size(limit),
+                                        " (", limit_source, ")"));
+    if (!unpacked) return std::unexpected(unpacked.error());
+    if (unpacked->has_marker) {
       // Hooks run again on every update; converting our own output would
       // put the mini initramfs inside an image of itself.
       if (!o.hook)
@@ -208,28 +201,19 @@ struct Builder {
       already_converted = true;
       return {};
     }
-    early = parts.early;
-    tree = TRY(make_temp_dir("tree"));
-    temps.add(tree);
-    ExtractStats total;
-    for (const std::string& archive : parts.archives) {
-      ExtractStats s = TRY(extract_cpio(archive, tree));
-      total.files += s.files;
-      total.dirs += s.dirs;
-      total.symlinks += s.symlinks;
-      total.devices += s.devices;
-    }
+    early = unpacked->early;
+    const ExtractStats& total = unpacked->stats;
     files_in_image = total.files + total.dirs + total.symlinks + total.devices;
-    input_desc = str(file, " (", human_size(input_bytes), ", ", parts.compression,
+    input_desc = str(file, " (", human_size(input_bytes), ", ", unpacked->compression,
                      early.empty() ? "" : str(", early cpio ", human_size(early.size())), ")");
     say("extracted ", total.files, " files, ", total.dirs, " directories, ", total.symlinks,
-        " symlinks, ", total.devices, " device nodes into ", tree);
+        " symlinks, ", total.devices, " device nodes (", human_size(unpacked->unpacked_bytes),
+        " of cpio) into ", tree);
     return {};
   }
 
   Result<std::string> generate_initramfs() {
-    std::string dir = TRY(make_temp_dir("generated"));
-    temps.add(dir);
+    std::string dir = TRY(scratch.make_dir("generated"));
     std::string out = dir + "/initramfs.img";
     if (program_exists("dracut")) {
       say("running dracut for ", o.kver);
@@ -374,10 +358,11 @@ struct Builder {
 
     const std::string image_final = o.output_dir + "/" + o.image_name;
     const std::string mini_final = o.output_dir + "/" + o.initramfs_name;
-    std::string image_tmp = TRY(make_temp_path(o.output_dir, o.image_name));
-    temps.add(image_tmp);
-    std::string mini_tmp = TRY(make_temp_path(o.output_dir, o.initramfs_name));
-    temps.add(mini_tmp);
+    for (const std::string& name : {o.image_name, o.initramfs_name})
+      if (size_t n = OutputTemps::remove_abandoned(o.output_dir, name))
+        say("removed ", n, " temporary ", name, " files of builders that died");
+    std::string image_tmp = TRY(temps.create(o.output_dir, o.image_name));
+    std::string mini_tmp = TRY(temps.create(o.output_dir, o.initramfs_name));
 
     if (o.verity && !config_used.empty())
       TRY(check_kernel_verity(config_used, !o.verity_sign_key.empty()));
@@ -389,8 +374,7 @@ struct Builder {
       say("appending the dm-verity hash tree (veritysetup)");
       verity = TRY(append_hash_tree(image_tmp, o.verbose));
       if (!o.verity_sign_key.empty()) {
-        std::string dir = TRY(make_temp_dir("sign"));
-        temps.add(dir);
+        std::string dir = TRY(scratch.make_dir("sign"));
         root_hash_sig = TRY(sign_root_hash(verity->root_hash, o.verity_sign_key,
                                            o.verity_sign_cert, dir));
       }
@@ -433,15 +417,20 @@ struct Builder {
 
     // The image goes first: until the mini initramfs is renamed, the old
     // one (if any) still boots, with an image of the same name. With the
-    // image inside the mini initramfs there is no separate file.
-    if (o.placement != "initrd") {
-      if (::rename(image_tmp.c_str(), image_final.c_str()) != 0)
-        return sys_error("rename", image_tmp + " to " + image_final);
-      temps.keep(image_tmp);
+    // image inside the mini initramfs there is no separate file. A signal
+    // from here on waits until both names are in place (InterruptsHeld).
+    TRY(check_interrupted());
+    {
+      InterruptsHeld held;
+      if (o.placement != "initrd") {
+        if (::rename(image_tmp.c_str(), image_final.c_str()) != 0)
+          return sys_error("rename", image_tmp + " to " + image_final);
+        temps.keep(image_tmp);
+      }
+      if (::rename(mini_tmp.c_str(), mini_final.c_str()) != 0)
+        return sys_error("rename", mini_tmp + " to " + mini_final);
+      temps.keep(mini_tmp);
     }
-    if (::rename(mini_tmp.c_str(), mini_final.c_str()) != 0)
-      return sys_error("rename", mini_tmp + " to " + mini_final);
-    temps.keep(mini_tmp);
     UniqueFd dirfd = TRY(sys::open(o.output_dir, O_RDONLY | O_DIRECTORY));
     if (::fsync(dirfd.get()) != 0) return sys_error("fsync", o.output_dir);
     if (!o.write_partition.empty()) {
@@ -461,8 +450,7 @@ struct Builder {
     for (const PlannedModule& m : modules.plan) spec.drivers.push_back(module_name(m.path));
     spec.compression = o.initramfs_compression;
     spec.data_dir = TRY(find_systemd_data_dir());
-    spec.work_dir = TRY(make_temp_dir("dracut"));
-    temps.add(spec.work_dir);
+    spec.work_dir = TRY(scratch.make_dir("dracut"));
     spec.reproducible = ::getenv("SOURCE_DATE_EPOCH") != nullptr;
     spec.verbose = o.verbose;
     say("making the mini initramfs with dracut (systemd mode, ", spec.compression, "), units from ",
@@ -541,11 +529,17 @@ struct Builder {
   }
 
   Result<void> run() {
+    if (size_t n = ScratchDir::remove_abandoned())
+      say("removed ", n, " scratch directories of builders that died");
+    scratch = TRY(ScratchDir::create());
+    say("scratch directory ", scratch.path());
     TRY(resolve_kernel());
     TRY(choose_boot_filesystem());
     if (!o.write_partition.empty())
       TRY(check_partition(o.write_partition, bootfs.spec, o.lowerfs));
+    TRY(check_interrupted());
     TRY(prepare_input());
+    TRY(check_interrupted());
     if (already_converted) return {};
     // run-init needs root_layout tmpfs, whose per-directory overlays only
     // the init mode's release watcher lets go of; systemd's switch root
@@ -556,6 +550,7 @@ struct Builder {
                   "systemd mode cannot release the overlays that needs after the switch, which "
                   "would leave /boot read-only in the real system: use --mode init");
     TRY(choose_modules());
+    TRY(check_interrupted());
     TRY(build_and_commit());
     return {};
   }
@@ -605,12 +600,30 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  Builder b{*opts};
-  if (auto r = b.run(); !r) {
-    std::fprintf(stderr, "initoverlayfs-install: error: %s\n", r.error().message().c_str());
-    return 1;
+  install_interrupt_handlers();
+  int rc = 0;
+  {
+    Builder b{*opts};
+    if (auto r = b.run(); !r) {
+      if (int sig = interrupted_signal())
+        std::fprintf(stderr, "initoverlayfs-install: error: interrupted by SIG%s; "
+                     "nothing installed, removing the temporary files\n", sigabbrev_np(sig));
+      else
+        std::fprintf(stderr, "initoverlayfs-install: error: %s\n", r.error().message().c_str());
+      rc = 1;
+    } else if (!b.already_converted) {
+      b.summary(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      if (int sig = interrupted_signal())
+        std::fprintf(stderr, "initoverlayfs-install: SIG%s arrived after the new pair was "
+                     "renamed into place; it is complete\n", sigabbrev_np(sig));
+    }
+  }  // the scratch directory and uncommitted outputs are removed here
+  if (int sig = interrupted_signal()) {
+    // Die of the signal, as the caller (a shell, dpkg) expects.
+    std::fflush(nullptr);
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+    return 128 + sig;
   }
-  if (b.already_converted) return 0;
-  b.summary(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  return 0;
+  return rc;
 }

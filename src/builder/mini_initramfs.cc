@@ -163,20 +163,10 @@ Result<void> write_mini_initramfs(const MiniInitramfsSpec& spec, const std::stri
   } else if (spec.compression == "zstd") {
     TRY(sys::write_all(fd.get(), TRY(zstd_compress(cpio)), out));
   } else {
-    std::string raw = out + ".cpio", packed = out + ".packed";
-    {
-      UniqueFd r = TRY(sys::open(raw, O_WRONLY | O_CREAT | O_TRUNC, 0600));
-      TRY(sys::write_all(r.get(), cpio, raw));
-    }
-    auto ran = run_program(compressor_argv(spec.compression), {.stdin_path = raw, .stdout_path = packed});
-    ::unlink(raw.c_str());
-    if (!ran) {
-      ::unlink(packed.c_str());
-      return std::unexpected(ran.error());
-    }
-    auto data = sys::read_file(packed, size_t{1} << 32);
-    ::unlink(packed.c_str());
-    TRY(sys::write_all(fd.get(), TRY(std::move(data)), out));
+    // The cpio goes in through a pipe and the compressed stream straight
+    // into `out` after the early archives: no side files.
+    TRY(run_program(compressor_argv(spec.compression), {.stdout_fd = fd.get(), .stdin_data = cpio}));
+    if (::lseek(fd.get(), 0, SEEK_END) < 0) return sys_error("seek", out);
   }
   if (!spec.appended_image.empty()) {
     // The kernel looks for the next archive at a 4-byte boundary, skipping
@@ -184,12 +174,23 @@ Result<void> write_mini_initramfs(const MiniInitramfsSpec& spec, const std::stri
     off_t end = ::lseek(fd.get(), 0, SEEK_END);
     if (end < 0) return sys_error("seek", out);
     TRY(sys::write_all(fd.get(), std::string((4 - end % 4) % 4, '\0'), out));
-    std::string image_cpio;
-    CpioWriter w(image_cpio);
-    w.add(CpioEntry{.name = spec.appended_name, .mode = S_IFREG | 0444, .mtime = spec.mtime,
-                    .data = TRY(sys::read_file(spec.appended_image, size_t{4} << 30))});
-    w.finish();
-    TRY(sys::write_all(fd.get(), image_cpio, out));
+    // The image is copied, not read into memory: the cpio header is
+    // written for its size, then its bytes, padding and the trailer.
+    UniqueFd image = TRY(sys::open(spec.appended_image, O_RDONLY));
+    struct stat st;
+    if (::fstat(image.get(), &st) != 0) return sys_error("stat", spec.appended_image);
+    if (static_cast<uint64_t>(st.st_size) > UINT32_MAX)
+      return fail("append image", spec.appended_image + ": larger than a cpio entry can be (4 GiB)");
+    const auto size = static_cast<uint32_t>(st.st_size);
+    std::string head, tail;
+    CpioWriter(head).add_header(
+        CpioEntry{.name = spec.appended_name, .mode = S_IFREG | 0444, .mtime = spec.mtime}, size);
+    CpioWriter t(tail);
+    t.pad_data(size);
+    t.finish();
+    TRY(sys::write_all(fd.get(), head, out));
+    TRY(sys::copy_fd(image.get(), fd.get(), out));
+    TRY(sys::write_all(fd.get(), tail, out));
   }
   if (::fsync(fd.get()) != 0) return sys_error("fsync", out);
   return {};

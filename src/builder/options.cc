@@ -1,6 +1,7 @@
 #include "builder/options.h"
 
 #include "builder/dracut_args.h"
+#include "builder/unpack_limit.h"
 
 #include "core/config.h"
 #include "core/strings.h"
@@ -32,6 +33,7 @@ constexpr BuilderOption kOptions[] = {
     {"--verity", "", none},
     {"--verity-on-corruption", "", required},
     {"--verity-sign", "", required},
+    {"--max-unpacked-size", "", required},
     {"--drivers", "", required},
     {"--hostonly", "", none},
     {"--no-hostonly", "", none},
@@ -63,6 +65,10 @@ Input (one; with neither, dracut or mkinitramfs makes one for KVER):
   --initramfs FILE          an existing initramfs (cpio, any compression,
                             early microcode archives in front)
   --rootdir DIR             a directory tree to use as the initial filesystem
+  --max-unpacked-size SIZE  refuse an --initramfs (or the one dracut makes)
+                            that unpacks to more than SIZE bytes (K, M, G, T
+                            suffixes; default: the free space in $TMPDIR,
+                            or /var/tmp, at most 8G)
 Kernel:
   --kver KVER               kernel version (default: the running kernel)
   --moddir DIR              its modules (default: /lib/modules/KVER)
@@ -205,6 +211,12 @@ Result<void> parse_builder_args(const std::vector<std::string>& args, BuilderOpt
     else if (arg == "--bootfs-path") o.bootfs_path = TRY(value());
     else if (arg == "--early-boot-program") o.early_boot_program = TRY(value());
     else if (arg == "--write-partition") o.write_partition = TRY(value());
+    else if (arg == "--max-unpacked-size") {
+      std::string v = TRY(value());
+      auto size = parse_size(v);
+      if (!size) return bad("--max-unpacked-size: " + size.error().detail);
+      o.max_unpacked_size = *size;
+    }
     else if (arg == "--mode") {
       std::string m = TRY(value());
       if (m == "init") o.boot_mode = BootMode::init;

@@ -46,6 +46,9 @@ struct BuilderOptions {
   std::string verity_on_corruption = "eio";   // eio, restart, panic
   std::string verity_sign_key, verity_sign_cert;  // --verity-sign KEY,CERT
   std::vector<std::string> drivers;
+  // --max-unpacked-size: what the input initramfs may unpack to; 0: the
+  // default (unpack_limit.h).
+  uint64_t max_unpacked_size = 0;
   std::string early_boot_program;  // default: the one installed with us
   std::vector<std::pair<std::string, std::string>> settings;  // --set KEY=VALUE
   // The host's defaults (initoverlayfs-install.conf(5)); see host_config.h.

@@ -53,15 +53,17 @@ Result<void> write_image_to_partition(const std::string& image, const std::strin
                                       const std::string& expected,
                                       const std::string& image_fstype) {
   TRY(check_partition(dev, expected, image_fstype));
-  std::string data = TRY(sys::read_file(image, size_t{64} << 30));
+  UniqueFd in = TRY(sys::open(image, O_RDONLY));
+  struct stat st;
+  if (::fstat(in.get(), &st) != 0) return sys_error("stat", image);
   // O_EXCL on a block device: fails with EBUSY while anything has it open
   // exclusively (a mount, device-mapper, md).
   UniqueFd fd = TRY(sys::open(dev, O_WRONLY | O_EXCL));
   uint64_t size = 0;
   if (::ioctl(fd.get(), BLKGETSIZE64, &size) != 0) return sys_error("get size of", dev);
-  if (size < data.size())
-    return fail("write partition", str(dev, " holds ", size, " bytes; the image needs ", data.size()));
-  TRY(sys::write_all(fd.get(), data, dev));
+  if (size < static_cast<uint64_t>(st.st_size))
+    return fail("write partition", str(dev, " holds ", size, " bytes; the image needs ", st.st_size));
+  TRY(sys::copy_fd(in.get(), fd.get(), dev));
   if (::fsync(fd.get()) != 0) return sys_error("fsync", dev);
   return {};
 }

@@ -105,7 +105,7 @@ Result<void> make_systemd_initramfs(const SystemdInitramfsSpec& spec, const std:
   const std::string made = spec.work_dir + "/mini.img";
   TRY(sys::make_dir(confdir));
   {
-    UniqueFd fd = TRY(sys::open(config, O_WRONLY | O_CREAT | O_TRUNC, 0644));
+    UniqueFd fd = TRY(sys::open(config, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644));
     TRY(sys::write_all(fd.get(), spec.config_text, config));
   }
   // What the dracut module reads (module-setup.sh).
@@ -123,7 +123,8 @@ Result<void> make_systemd_initramfs(const SystemdInitramfsSpec& spec, const std:
 
   UniqueFd fd = TRY(sys::open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644));
   TRY(sys::write_all(fd.get(), spec.early_cpio, out));
-  TRY(sys::write_all(fd.get(), TRY(sys::read_file(made, size_t{4} << 30)), out));
+  UniqueFd made_fd = TRY(sys::open(made, O_RDONLY));
+  TRY(sys::copy_fd(made_fd.get(), fd.get(), out));
   if (::fsync(fd.get()) != 0) return sys_error("fsync", out);
   return {};
 }

@@ -64,16 +64,15 @@ Result<VerityConfig> append_hash_tree(const std::string& image, bool verbose) {
   const uint64_t data_bytes = (static_cast<uint64_t>(st.st_size) + kBlock - 1) / kBlock * kBlock;
   if (::truncate(image.c_str(), static_cast<off_t>(data_bytes)) != 0)
     return sys_error("truncate", image);
-  const std::string out = image + ".veritysetup";
+  // Its report through a pipe: no side file next to the image.
+  std::string text;
   auto ran = run_program({"veritysetup", "format", "--no-superblock",
                           str("--hash-offset=", data_bytes), str("--data-blocks=", data_bytes / kBlock),
                           str("--data-block-size=", kBlock), str("--hash-block-size=", kBlock),
                           "--hash=sha256", image, image},
-                         {.stdout_path = out, .quiet_stderr = !verbose});
-  auto text = sys::read_file(out);
-  ::unlink(out.c_str());
+                         {.quiet_stderr = !verbose, .stdout_capture = &text});
   if (!ran) return fail("veritysetup format", str(image, ": ", ran.error().message()));
-  VerityConfig v = TRY(parse_veritysetup_format(TRY(std::move(text))));
+  VerityConfig v = TRY(parse_veritysetup_format(text));
   v.hash_offset = data_bytes;
   if (auto problem = verity_config_problem(v)) return fail("veritysetup format", *problem);
   return v;
@@ -84,7 +83,8 @@ Result<std::string> sign_root_hash(const std::string& root_hash, const std::stri
   if (!program_exists("openssl")) return fail("--verity-sign", "openssl not found");
   const std::string text = workdir + "/roothash.txt", sig = workdir + "/roothash.p7s";
   {
-    UniqueFd fd = TRY(sys::open(text, O_WRONLY | O_CREAT | O_TRUNC, 0600));
+    // workdir is private (scratch.h); still, never through a planted name.
+    UniqueFd fd = TRY(sys::open(text, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
     TRY(sys::write_all(fd.get(), root_hash, text));  // no newline: the signed bytes are the hex
   }
   auto ran = run_program({"openssl", "smime", "-sign", "-nocerts", "-noattr", "-binary", "-in",

@@ -51,6 +51,19 @@ Result<void> write_all(int fd, std::string_view data, const std::string& what) {
   return {};
 }
 
+Result<void> copy_fd(int from, int to, const std::string& what) {
+  std::string buf(1 << 20, '\0');
+  for (;;) {
+    ssize_t n = ::read(from, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return sys_error("read", what);
+    }
+    if (n == 0) return {};
+    TRY(write_all(to, std::string_view(buf).substr(0, static_cast<size_t>(n)), what));
+  }
+}
+
 Result<void> make_dir(const std::string& path, mode_t mode) {
   if (::mkdir(path.c_str(), mode) == 0) return {};
   if (errno == EEXIST) {

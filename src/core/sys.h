@@ -22,6 +22,8 @@ Result<UniqueFd> open_at(int dirfd, const std::string& path, int flags,
 Result<std::string> read_file(const std::string& path,
                               size_t max_bytes = 16 << 20);
 Result<void> write_all(int fd, std::string_view data, const std::string& what);
+// Copies from `from`'s offset to its end onto `to`, 1 MiB at a time.
+Result<void> copy_fd(int from, int to, const std::string& what);
 
 // mkdir that treats an existing directory as success.
 Result<void> make_dir(const std::string& path, mode_t mode = 0755);
