@@ -806,6 +806,31 @@ Result<void> decompress_into(const Compression& c, std::string_view in, size_t a
   return sink.end_stream();
 }
 
+// The compressed stream at `pos`: its format and, for the formats whose
+// end can be read from their framing, its bytes and length (else the rest
+// of the file and 0: decompression finds the end). Shared by the streaming
+// unpack and split_initramfs so both frame the file the same way.
+struct FramedStream {
+  const Compression* c;
+  std::string_view bytes;
+  size_t length;
+};
+
+Result<FramedStream> frame_stream(std::string_view file, size_t pos) {
+  const Compression* c = detect(file.substr(pos));
+  if (!c)
+    return fail("read initramfs",
+                str("at byte ", pos,
+                    ": neither a cpio archive nor a compressed stream the "
+                    "kernel knows"));
+  std::string_view rest = file.substr(pos);
+  if (!c->length) return FramedStream{c, rest, 0};
+  auto found = c->length(rest);
+  if (!found)
+    return fail("decompress", str(c->name, " stream at byte ", pos, ": ", found.error().detail));
+  return FramedStream{c, rest.substr(0, *found), *found};
+}
+
 }  // namespace
 
 void extract_without_openat2_for_testing(bool on) { g_without_openat2 = on; }
@@ -846,24 +871,9 @@ Result<UnpackedInitramfs> unpack_initramfs(std::string_view file, const std::str
       if (options.release_input) release_pages(file, pos);
       continue;
     }
-    const Compression* c = detect(file.substr(pos));
-    if (!c)
-      return fail("read initramfs",
-                  str("at byte ", pos,
-                      ": neither a cpio archive nor a compressed stream the "
-                      "kernel knows"));
-    std::string_view rest = file.substr(pos);
-    size_t length = 0;
-    if (c->length) {
-      auto found = c->length(rest);
-      if (!found)
-        return fail("decompress", str(c->name, " stream at byte ", pos, ": ",
-                                      found.error().detail));
-      length = *found;
-      rest = rest.substr(0, length);
-      // Finding the end touched the stream; decompressing reads it again.
-      if (options.release_input) release_pages(file, pos + length);
-    }
+    auto [c, rest, length] = TRY(frame_stream(file, pos));
+    // Finding the end touched the stream; decompressing reads it again.
+    if (length && options.release_input) release_pages(file, pos + length);
     size_t consumed = 0;
     TRY(decompress_into(*c, rest, pos, consumed, sink, total, max,
                         options.release_input ? file : std::string_view()));
@@ -916,22 +926,7 @@ Result<InitramfsParts> split_initramfs(std::string_view file, uint64_t max_unpac
       pos = archive.end;
       continue;
     }
-    const Compression* c = detect(file.substr(pos));
-    if (!c)
-      return fail("read initramfs",
-                  str("at byte ", pos,
-                      ": neither a cpio archive nor a compressed stream the "
-                      "kernel knows"));
-    std::string_view rest = file.substr(pos);
-    size_t length = 0;
-    if (c->length) {
-      auto found = c->length(rest);
-      if (!found)
-        return fail("decompress", str(c->name, " stream at byte ", pos, ": ",
-                                      found.error().detail));
-      length = *found;
-      rest = rest.substr(0, length);
-    }
+    auto [c, rest, length] = TRY(frame_stream(file, pos));
     size_t consumed = 0;
     parts.archives.push_back(TRY(decompress(*c, rest, pos, consumed, max_unpacked - total)));
     total += parts.archives.back().size();
