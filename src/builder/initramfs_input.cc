@@ -10,28 +10,23 @@
 // archive.
 //
 // Decompression uses libarchive's raw format with the one filter the magic
-// names, so a stream is unpacked exactly once, as the kernel would.
-// libarchive 3.6 handles the lz4 legacy frame (02 21 4c 18, what the kernel
-// and `lz4 -l` write) through liblz4; without liblzo2 it runs `lzop -d` for
-// lzop streams. It does not report where every stream ends: zstd, xz, lz4
-// and lzop fail on anything that follows the stream (even zero padding), so
-// for those the stream's length is found from the format itself below. For
-// gzip, bzip2 and lzma it stops cleanly at the end of the stream and the
-// bytes it consumed tell where the next part starts.
+// names (stream_framing.h), so a stream is unpacked exactly once, as the
+// kernel would. libarchive 3.6 handles the lz4 legacy frame (02 21 4c 18,
+// what the kernel and `lz4 -l` write) through liblz4; without liblzo2 it
+// runs `lzop -d` for lzop streams.
 #include "builder/initramfs_input.h"
 
 #include <archive.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <zstd.h>
 
-#include <array>
 #include <memory>
 #include <optional>
 
 #include "builder/cpio.h"
 #include "builder/interrupt.h"
+#include "builder/stream_framing.h"
 #include "core/strings.h"
 #include "core/sys.h"
 #include "core/unique_fd.h"
@@ -39,173 +34,17 @@
 namespace iofs {
 namespace {
 
-using namespace std::literals;
-
-// ---------------------------------------------------------------------------
-// Where a compressed stream ends.
-
-uint32_t le32(std::string_view s, size_t at) {
-  auto b = [&](size_t i) { return uint32_t(uint8_t(s[at + i])); };
-  return b(0) | b(1) << 8 | b(2) << 16 | b(3) << 24;
-}
-
-// CRC-32 as gzip and xz use it (ISO 3309, reflected polynomial 0xEDB88320).
-constexpr std::array<uint32_t, 256> kCrc32Table = [] {
-  std::array<uint32_t, 256> t{};
-  for (uint32_t i = 0; i < 256; ++i) {
-    uint32_t c = i;
-    for (int k = 0; k < 8; ++k) c = c >> 1 ^ (0xEDB88320u & -(c & 1));
-    t[i] = c;
+int enable_filter(struct archive* a, CompressionFormat format) {
+  switch (format) {
+    case CompressionFormat::gzip: return archive_read_support_filter_gzip(a);
+    case CompressionFormat::bzip2: return archive_read_support_filter_bzip2(a);
+    case CompressionFormat::lzma: return archive_read_support_filter_lzma(a);
+    case CompressionFormat::xz: return archive_read_support_filter_xz(a);
+    case CompressionFormat::lzop: return archive_read_support_filter_lzop(a);
+    case CompressionFormat::lz4: return archive_read_support_filter_lz4(a);
+    case CompressionFormat::zstd: return archive_read_support_filter_zstd(a);
   }
-  return t;
-}();
-
-// Continues a CRC-32: crc32_update(crc32_update(0, a), b) == crc32(a + b).
-uint32_t crc32_update(uint32_t crc, std::string_view s) {
-  crc = ~crc;
-  for (unsigned char c : s) crc = crc >> 8 ^ kCrc32Table[(crc ^ c) & 0xff];
-  return ~crc;
-}
-
-uint32_t crc32(std::string_view s) { return crc32_update(0, s); }
-
-// The length functions below report only the problem; the caller adds
-// which stream it is.
-std::unexpected<Error> corrupt(std::string problem) {
-  return fail("decompress", std::move(problem));
-}
-
-// Consecutive zstd frames (and skippable frames) form one stream.
-Result<size_t> zstd_length(std::string_view s) {
-  size_t pos = 0;
-  while (s.size() - pos >= 4) {
-    uint32_t magic = le32(s, pos);
-    if (magic != ZSTD_MAGICNUMBER &&
-        (magic & ZSTD_MAGIC_SKIPPABLE_MASK) != ZSTD_MAGIC_SKIPPABLE_START)
-      break;
-    size_t n = ZSTD_findFrameCompressedSize(s.data() + pos, s.size() - pos);
-    if (ZSTD_isError(n))
-      return corrupt(str("frame at +", pos, " truncated or corrupt: ", ZSTD_getErrorName(n)));
-    pos += n;
-  }
-  return pos;
-}
-
-// An xz stream ends with a 12-byte footer: CRC32 of the next 6 bytes,
-// backward size, the header's stream flags, "YZ". Streams are a multiple of
-// 4 bytes long (tukaani.org/xz/xz-file-format.txt).
-Result<size_t> xz_length(std::string_view s) {
-  if (s.size() < 12) return corrupt("truncated header");
-  std::string_view flags = s.substr(6, 2);
-  for (size_t end = 24; end <= s.size(); end += 4) {
-    if (s.substr(end - 2, 2) == "YZ" && s.substr(end - 4, 2) == flags &&
-        le32(s, end - 12) == crc32(s.substr(end - 8, 6)))
-      return end;
-  }
-  return corrupt("no stream footer (truncated?)");
-}
-
-// The lz4 legacy frame: magic, then blocks of <le32 size><data>, each
-// decompressing to at most 8 MiB. It has no end marker: like the kernel's
-// unlz4, stop at a size of 0 (zero padding) or one no block can have (the
-// start of a cpio archive); the magic again starts another frame.
-Result<size_t> lz4_length(std::string_view s) {
-  constexpr uint32_t kLegacyMagic = 0x184C2102;
-  constexpr uint32_t kMaxBlock = (8u << 20) + (8u << 20) / 255 + 16;
-  size_t pos = 4;
-  while (s.size() - pos >= 4) {
-    uint32_t n = le32(s, pos);
-    if (n == kLegacyMagic) {
-      pos += 4;
-      continue;
-    }
-    if (n == 0 || n > kMaxBlock) break;
-    if (s.size() - pos - 4 < n)
-      return corrupt(str("block at +", pos, " truncated"));
-    pos += 4 + n;
-  }
-  return pos;
-}
-
-// lzop: a header, then blocks <be32 size> <be32 compressed size>
-// <checksums> <data>, ended by a size of 0 (format as written by lzop 1.04).
-Result<size_t> lzop_length(std::string_view s) {
-  // The stream is recognised by 4 of its 9 magic bytes: without the other
-  // 5, `s.size() - pos` below would wrap around and pass every check.
-  if (s.size() < 9) return corrupt("truncated header");
-  size_t pos = 9;  // magic
-  bool ok = true;
-  auto skip = [&](size_t n) {
-    if (s.size() - pos < n) ok = false;
-    else pos += n;
-  };
-  auto be = [&](size_t n) -> uint32_t {
-    if (!ok || s.size() - pos < n) {
-      ok = false;
-      return 0;
-    }
-    uint32_t v = 0;
-    for (size_t i = 0; i < n; ++i) v = v << 8 | uint8_t(s[pos + i]);
-    pos += n;
-    return v;
-  };
-  constexpr uint32_t kAdler32D = 0x1, kAdler32C = 0x2, kExtraField = 0x40,
-                     kCrc32D = 0x100, kCrc32C = 0x200, kFilter = 0x800;
-  uint32_t version = be(2);
-  skip(2);                           // library version
-  if (version >= 0x0940) skip(2);    // version needed to extract
-  skip(1);                           // method
-  if (version >= 0x0940) skip(1);    // level
-  uint32_t flags = be(4);
-  if (flags & kFilter) skip(4);
-  skip(8);                           // mode, mtime
-  if (version >= 0x0940) skip(4);    // mtime high
-  skip(be(1));                       // name
-  skip(4);                           // header checksum
-  if (flags & kExtraField) {
-    skip(be(4));
-    skip(4);
-  }
-  while (ok) {
-    uint32_t size = be(4);
-    if (!ok) break;
-    if (size == 0) return pos;
-    uint32_t compressed = be(4);
-    int sums = !!(flags & kAdler32D) + !!(flags & kCrc32D);
-    if (compressed < size) sums += !!(flags & kAdler32C) + !!(flags & kCrc32C);
-    skip(4 * sums);
-    skip(compressed);
-  }
-  return corrupt("truncated");
-}
-
-struct Compression {
-  std::string_view name;
-  std::string_view magic;
-  int (*enable)(struct archive*);
-  // Null when libarchive itself stops at the end of the stream.
-  Result<size_t> (*length)(std::string_view);
-};
-
-// The kernel's table (lib/decompress.c). gzip's alternative magic 1f 9e is
-// left out: the kernel's inflate rejects it too.
-const Compression kCompressions[] = {
-    {"gzip", "\x1f\x8b"sv, archive_read_support_filter_gzip, nullptr},
-    {"bzip2", "BZh"sv, archive_read_support_filter_bzip2, nullptr},
-    {"lzma", "\x5d\x00\x00"sv, archive_read_support_filter_lzma, nullptr},
-    {"xz", "\xfd\x37\x7a\x58\x5a\x00"sv, archive_read_support_filter_xz,
-     xz_length},
-    {"lzop", "\x89\x4c\x5a\x4f"sv, archive_read_support_filter_lzop,
-     lzop_length},
-    {"lz4", "\x02\x21\x4c\x18"sv, archive_read_support_filter_lz4, lz4_length},
-    {"zstd", "\x28\xb5\x2f\xfd"sv, archive_read_support_filter_zstd,
-     zstd_length},
-};
-
-const Compression* detect(std::string_view s) {
-  for (const Compression& c : kCompressions)
-    if (s.starts_with(c.magic)) return &c;
-  return nullptr;
+  return ARCHIVE_FATAL;
 }
 
 struct ArchiveFree {
@@ -216,7 +55,7 @@ struct ArchiveFree {
 // number of input bytes libarchive used.
 Result<std::string> decompress(const Compression& c, std::string_view in,
                                size_t at, size_t& consumed, uint64_t max_out = UINT64_MAX) {
-  std::string what = str(c.name, " stream at byte ", at);
+  std::string what = stream_name(c, at);
   std::unique_ptr<struct archive, ArchiveFree> a(archive_read_new());
   if (!a) return fail("decompress", what, ENOMEM);
   auto la_error = [&] {
@@ -225,7 +64,7 @@ Result<std::string> decompress(const Compression& c, std::string_view in,
                 str(what, ": ", msg ? msg : "libarchive error"));
   };
   // ARCHIVE_WARN: the filter runs an external program (lzop -d).
-  if (c.enable(a.get()) < ARCHIVE_WARN ||
+  if (enable_filter(a.get(), c.format) < ARCHIVE_WARN ||
       archive_read_support_format_raw(a.get()) != ARCHIVE_OK ||
       archive_read_open_memory(a.get(), in.data(), in.size()) != ARCHIVE_OK)
     return la_error();
@@ -249,12 +88,11 @@ Result<std::string> decompress(const Compression& c, std::string_view in,
   // libarchive 3.6 does not check gzip's CRC-32. It joins consecutive gzip
   // members into one output, so the trailer at hand (CRC-32, length mod
   // 2^32) covers the last member, which is the whole stream in practice.
-  if (c.name == "gzip" && out.size() <= UINT32_MAX) {
-    if (consumed < 18 || consumed > in.size())
-      return fail("decompress", what + ": truncated");
-    uint32_t crc = le32(in, consumed - 8), size = le32(in, consumed - 4);
-    if (size > out.size() ||
-        crc32(std::string_view(out).substr(out.size() - size)) != crc)
+  if (c.format == CompressionFormat::gzip && out.size() <= UINT32_MAX) {
+    auto trailer = gzip_trailer(in, consumed);
+    if (!trailer) return fail("decompress", what + ": truncated");
+    if (trailer->size > out.size() ||
+        crc32(std::string_view(out).substr(out.size() - trailer->size)) != trailer->crc)
       return fail("decompress", what + ": CRC-32 mismatch (corrupt data)");
   }
   return out;
@@ -389,14 +227,14 @@ Result<void> decompress_into(const Compression& c, std::string_view in, size_t a
                              size_t& consumed, StreamExtractor& sink, uint64_t& total,
                              uint64_t max_total, std::string_view release_file) {
   SliceReader reader{.in = in, .file = release_file, .at = at};
-  std::string what = str(c.name, " stream at byte ", at);
+  std::string what = stream_name(c, at);
   std::unique_ptr<struct archive, ArchiveFree> a(archive_read_new());
   if (!a) return fail("decompress", what, ENOMEM);
   auto la_error = [&] {
     const char* msg = archive_error_string(a.get());
     return fail("decompress", str(what, ": ", msg ? msg : "libarchive error"));
   };
-  if (c.enable(a.get()) < ARCHIVE_WARN ||
+  if (enable_filter(a.get(), c.format) < ARCHIVE_WARN ||
       archive_read_support_format_raw(a.get()) != ARCHIVE_OK ||
       archive_read_open2(a.get(), &reader, nullptr, SliceReader::read, nullptr, nullptr) != ARCHIVE_OK)
     return la_error();
@@ -418,7 +256,7 @@ Result<void> decompress_into(const Compression& c, std::string_view in, size_t a
     if (total > max_total)
       return fail("unpack", str(what, ": the archives unpack to more than ", max_total, " bytes"),
                   EFBIG);
-    if (c.name == "gzip") crc = crc32_update(crc, chunk);
+    if (c.format == CompressionFormat::gzip) crc = crc32_update(crc, chunk);
     TRY(sink.feed(chunk));
   }
   consumed = static_cast<size_t>(archive_filter_bytes(a.get(), -1));
@@ -426,40 +264,15 @@ Result<void> decompress_into(const Compression& c, std::string_view in, size_t a
   // libarchive 3.6 does not check gzip's CRC-32 (see decompress()). The
   // trailer covers the last member; with one member (what gzip writes)
   // that is the whole output, whose CRC was kept as it streamed by.
-  if (c.name == "gzip") {
-    if (consumed < 18 || consumed > in.size()) return fail("decompress", what + ": truncated");
-    uint32_t want = le32(in, consumed - 8), size = le32(in, consumed - 4);
-    if (size > out && out <= UINT32_MAX)
+  if (c.format == CompressionFormat::gzip) {
+    auto trailer = gzip_trailer(in, consumed);
+    if (!trailer) return fail("decompress", what + ": truncated");
+    if (trailer->size > out && out <= UINT32_MAX)
       return fail("decompress", what + ": CRC-32 mismatch (corrupt data)");
-    if (size == static_cast<uint32_t>(out) && crc != want)
+    if (trailer->size == static_cast<uint32_t>(out) && trailer->crc != crc)
       return fail("decompress", what + ": CRC-32 mismatch (corrupt data)");
   }
   return sink.end_stream();
-}
-
-// The compressed stream at `pos`: its format and, for the formats whose
-// end can be read from their framing, its bytes and length (else the rest
-// of the file and 0: decompression finds the end). Shared by the streaming
-// unpack and split_initramfs so both frame the file the same way.
-struct FramedStream {
-  const Compression* c;
-  std::string_view bytes;
-  size_t length;
-};
-
-Result<FramedStream> frame_stream(std::string_view file, size_t pos) {
-  const Compression* c = detect(file.substr(pos));
-  if (!c)
-    return fail("read initramfs",
-                str("at byte ", pos,
-                    ": neither a cpio archive nor a compressed stream the "
-                    "kernel knows"));
-  std::string_view rest = file.substr(pos);
-  if (!c->length) return FramedStream{c, rest, 0};
-  auto found = c->length(rest);
-  if (!found)
-    return fail("decompress", str(c->name, " stream at byte ", pos, ": ", found.error().detail));
-  return FramedStream{c, rest.substr(0, *found), *found};
 }
 
 }  // namespace
@@ -508,7 +321,7 @@ Result<UnpackedInitramfs> unpack_initramfs(std::string_view file, const std::str
                         options.release_input ? file : std::string_view()));
     if (!c->length) length = consumed;
     if (length == 0)
-      return fail("decompress", str(c->name, " stream at byte ", pos, ": no input consumed"));
+      return fail("decompress", stream_name(*c, pos) + ": no input consumed");
     if (!first_compressed) {
       first_compressed = pos;
       result.compression = c->name;
@@ -561,8 +374,7 @@ Result<InitramfsParts> split_initramfs(std::string_view file, uint64_t max_unpac
     total += parts.archives.back().size();
     if (!c->length) length = consumed;
     if (length == 0)  // cannot happen, but must not loop forever
-      return fail("decompress", str(c->name, " stream at byte ", pos,
-                                    ": no input consumed"));
+      return fail("decompress", stream_name(*c, pos) + ": no input consumed");
     if (!first_compressed) {
       first_compressed = pos;
       parts.compression = c->name;
@@ -577,13 +389,6 @@ Result<InitramfsParts> split_initramfs(std::string_view file, uint64_t max_unpac
     parts.early = file.substr(0, last_archive_at);
   }
   return parts;
-}
-
-Result<size_t> compressed_stream_length(std::string_view stream) {
-  const Compression* c = detect(stream);
-  if (!c || !c->length)
-    return fail("decompress", "no length finder for this stream's format");
-  return c->length(stream);
 }
 
 }  // namespace iofs

@@ -1,6 +1,7 @@
 // Reading a distribution's initramfs: splitting the file into its cpio
 // archives the way the kernel does, and unpacking them into a directory.
-// Archives are extracted by cpio_extract.h.
+// The compressed streams are framed by stream_framing.h; archives are
+// extracted by cpio_extract.h.
 #pragma once
 
 #include <cstddef>
@@ -34,11 +35,6 @@ struct InitramfsParts {
 // Splits an initramfs as the kernel's unpack_to_rootfs() reads it: cpio
 // archives, each uncompressed or compressed, separated by zero padding.
 Result<InitramfsParts> split_initramfs(std::string_view file_bytes);
-
-// Where the zstd, xz, lz4 or lzop stream at the start of `stream` ends,
-// read from the format (split_initramfs uses this; fuzzing calls it alone).
-// Fails for other formats, and on a truncated or corrupt stream.
-Result<size_t> compressed_stream_length(std::string_view stream);
 
 // split_initramfs, failing (EFBIG) once the archives hold more than
 // max_unpacked bytes in all, before the memory runs out.
