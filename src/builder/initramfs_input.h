@@ -1,7 +1,7 @@
 // Reading a distribution's initramfs: splitting the file into its cpio
 // archives the way the kernel does, and unpacking them into a directory.
-// The compressed streams are framed by stream_framing.h; archives are
-// extracted by cpio_extract.h.
+// The compressed streams are framed by stream_framing.h and decompressed by
+// decompress.h; archives are extracted by cpio_extract.h.
 #pragma once
 
 #include <cstddef>
