@@ -1,5 +1,7 @@
 // Reading a distribution's initramfs: splitting the file into its cpio
 // archives the way the kernel does, and unpacking them into a directory.
+// The compressed streams are framed by stream_framing.h and decompressed by
+// decompress.h; archives are extracted by cpio_extract.h.
 #pragma once
 
 #include <cstddef>
@@ -8,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "builder/cpio_extract.h"
 #include "core/error.h"
 
 namespace iofs {
@@ -32,31 +35,6 @@ struct InitramfsParts {
 // Splits an initramfs as the kernel's unpack_to_rootfs() reads it: cpio
 // archives, each uncompressed or compressed, separated by zero padding.
 Result<InitramfsParts> split_initramfs(std::string_view file_bytes);
-
-struct ExtractStats {
-  size_t files = 0;      // regular files, not counting hard links
-  size_t dirs = 0;
-  size_t symlinks = 0;
-  size_t devices = 0;    // character and block devices, fifos, sockets
-  size_t hardlinks = 0;  // names made with link()
-  uint64_t bytes = 0;    // file data written
-};
-
-// Unpacks the cpio archive(s) in `archive` (several may follow each other,
-// separated by zero padding) into `dir`, an existing directory, keeping
-// modes, owners, device numbers, symlink targets, hard links and mtimes the
-// way the kernel fills rootfs. Entries are confined to `dir`: names with a
-// ".." component are refused, and symlinks in the tree resolve as if `dir`
-// were "/" (openat2 RESOLVE_IN_ROOT; before Linux 5.6 the same walk is
-// done in user space). Missing parent directories are created (mode 0755).
-// Needs root for owners and device nodes.
-Result<ExtractStats> extract_cpio(std::string_view archive,
-                                  const std::string& dir);
-
-// Where the zstd, xz, lz4 or lzop stream at the start of `stream` ends,
-// read from the format (split_initramfs uses this; fuzzing calls it alone).
-// Fails for other formats, and on a truncated or corrupt stream.
-Result<size_t> compressed_stream_length(std::string_view stream);
 
 // split_initramfs, failing (EFBIG) once the archives hold more than
 // max_unpacked bytes in all, before the memory runs out.
@@ -92,8 +70,5 @@ struct UnpackedInitramfs {
 // whatever was written so far; the caller removes it.
 Result<UnpackedInitramfs> unpack_initramfs(std::string_view file_bytes, const std::string& dir,
                                            const UnpackOptions& options);
-
-// Tests only: resolve paths in user space as on kernels without openat2.
-void extract_without_openat2_for_testing(bool on);
 
 }  // namespace iofs

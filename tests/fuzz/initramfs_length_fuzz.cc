@@ -3,7 +3,7 @@
 // a finder; a length must never lie past the end of the stream.
 #include <string>
 
-#include "builder/initramfs_input.h"
+#include "builder/stream_framing.h"
 #include "fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -12,6 +12,7 @@
 
 #include "builder/cpio.h"
 #include "builder/initramfs_input.h"
+#include "builder/stream_framing.h"
 #include "init/systemd_bus.h"
 
 using namespace iofs;
