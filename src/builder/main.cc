@@ -53,6 +53,31 @@ namespace fs = std::filesystem;
 namespace iofs {
 namespace {
 
+// TEMPLATE with each {KEY} replaced by its value.
+std::string fill_in(std::string_view tmpl,
+                    std::initializer_list<std::pair<std::string_view, std::string>> values) {
+  std::string out;
+  while (!tmpl.empty()) {
+    size_t open = tmpl.find('{');
+    out += tmpl.substr(0, open);
+    if (open == std::string_view::npos) break;
+    tmpl.remove_prefix(open);
+    bool replaced = false;
+    for (const auto& [key, value] : values)
+      if (tmpl.size() > key.size() + 1 && tmpl.substr(1, key.size()) == key && tmpl[key.size() + 1] == '}') {
+        out += value;
+        tmpl.remove_prefix(key.size() + 2);
+        replaced = true;
+        break;
+      }
+    if (!replaced) {
+      out += '{';
+      tmpl.remove_prefix(1);
+    }
+  }
+  return out;
+}
+
 std::string human_size(uint64_t bytes) {
   char buf[32];
   if (bytes >= (1u << 20))
@@ -136,23 +161,25 @@ struct Builder {
   }
 
   Result<void> choose_boot_filesystem() {
-    if (o.placement == "initrd") {
-      bootfs.reason = "none: the image is in the mini initramfs";
-      return {};
-    }
-    if (o.placement == "partition") {
-      bootfs.spec = TRY(parse_device_spec(o.bootfs)).to_string();
-      bootfs.reason = "the image is the partition itself";
-      return {};
-    }
-    if (in_pmem()) {
-      // The pmem device is found by the image's own UUID: libblkid reads
-      // the EROFS superblock, so what is mounted is checked to be this image.
-      std::string uuid = std::string(trim(TRY(sys::read_file("/proc/sys/kernel/random/uuid"))));
-      image_uuid = uuid;
-      bootfs.spec = "UUID=" + uuid;
-      bootfs.reason = "the UUID given to the image, read from its superblock at boot";
-      return {};
+    switch (info().device) {
+      case ImageDevice::none:
+        bootfs.reason = "none: the image is in the mini initramfs";
+        return {};
+      case ImageDevice::named_partition:
+        bootfs.spec = TRY(parse_device_spec(o.bootfs)).to_string();
+        bootfs.reason = "the image is the partition itself";
+        return {};
+      case ImageDevice::image_uuid: {
+        // The pmem device is found by the image's own UUID: libblkid reads
+        // the EROFS superblock, so what is mounted is checked to be this image.
+        std::string uuid = std::string(trim(TRY(sys::read_file("/proc/sys/kernel/random/uuid"))));
+        image_uuid = uuid;
+        bootfs.spec = "UUID=" + uuid;
+        bootfs.reason = "the UUID given to the image, read from its superblock at boot";
+        return {};
+      }
+      case ImageDevice::boot_filesystem:
+        break;
     }
     bootfs = TRY(choose_bootfs(o.output_dir, o.bootfs, o.bootfstype, o.bootfs_path));
     say("boot filesystem ", bootfs.spec, " (", bootfs.reason, "), image directory on it: ", bootfs.dir);
@@ -241,21 +268,27 @@ struct Builder {
       for (auto& m : TRY(modules_for_block_device("/sys", major(st.st_dev), minor(st.st_dev))))
         names.insert(m);
       for (const char* m : {"erofs", "overlay", "loop"}) names.insert(m);
-    } else if (o.placement == "initrd") {
-      // No disk: the image is a file in the initramfs, behind a loop device.
-      names.insert({"erofs", "overlay", "loop"});
-    } else if (in_pmem()) {
-      // The nvdimm drivers, on demand like storage drivers: nd_e820 for the
-      // memmap= region (platform:e820_pmem), virtio_pmem for the virtio
-      // device, nd_pmem for the namespace either one announces (nd:t4/t5).
-      names.insert({"erofs", "overlay", "nd_e820", "virtio_pmem", "nd_pmem"});
     } else {
-      for (auto& m : generic_storage_drivers()) names.insert(m);
+      switch (info().modules) {
+        case ModulePolicy::none:
+          // No disk: the image is a file in the initramfs, behind a loop device.
+          names.insert({"erofs", "overlay", "loop"});
+          break;
+        case ModulePolicy::nvdimm_on_demand:
+          // The nvdimm drivers, on demand like storage drivers: nd_e820 for the
+          // memmap= region (platform:e820_pmem), virtio_pmem for the virtio
+          // device, nd_pmem for the namespace either one announces (nd:t4/t5).
+          names.insert({"erofs", "overlay", "nd_e820", "virtio_pmem", "nd_pmem"});
+          break;
+        case ModulePolicy::storage_on_demand:
+          for (auto& m : generic_storage_drivers()) names.insert(m);
+          break;
+      }
     }
-    if (o.placement != "bootfs") {
+    if (info().device != ImageDevice::boot_filesystem) {
       // No boot filesystem to mount, so no driver for one (nor loop for a
       // partition: the image is a block device already).
-      if (o.placement == "partition") names.erase("loop");
+      if (!info().needs_loop) names.erase("loop");
     } else if (!bootfs.fstype.empty()) {
       names.insert("fs-" + bootfs.fstype);
       if (bootfs.fstype == "vfat") names.insert({"nls_cp437", "nls_utf8", "nls_ascii"});
@@ -267,9 +300,9 @@ struct Builder {
     // there; everything else asked for (filesystems, --drivers, --hostonly)
     // loads at start.
     std::set<std::string> on_demand;
-    if (!o.hostonly && o.placement != "initrd")
+    if (!o.hostonly && info().modules != ModulePolicy::none)
       for (const std::string& m : generic_storage_drivers()) on_demand.insert(normalize_module_name(m));
-    if (in_pmem())
+    if (info().modules == ModulePolicy::nvdimm_on_demand)
       on_demand.insert({"nd_e820", "virtio_pmem", "nd_pmem"});
     for (const std::string& d : o.drivers) {
       names.insert(d);
@@ -323,12 +356,10 @@ struct Builder {
     Config cfg;
     // The pmem placements are partitions to the program: a block device
     // that is the image, here one the kernel makes from memory.
-    cfg.placement = in_pmem()
-                        ? Placement::partition
-                        : parse_placement(o.placement).value_or(Placement::bootfs);
+    cfg.placement = info().in_config;
     // DAX maps the pmem directly; dm-verity has to see every read, so a
     // verified image goes through the page cache instead.
-    if (in_pmem() && !verity) cfg.fs_options = "dax=always";
+    if (info().dax && !verity) cfg.fs_options = "dax=always";
     if (verity) {
       cfg.verity = *verity;
       cfg.verity.on_corruption =
@@ -338,7 +369,7 @@ struct Builder {
     cfg.bootfs = bootfs.spec;
     cfg.bootfs_hint = bootfs.hint;
     cfg.bootfstype = bootfs.fstype;
-    if (o.placement != "partition") cfg.fs = config_fs();
+    if (info().image_file_named) cfg.fs = config_fs();
     cfg.fstype = o.lowerfs;
     if (init_is_run_init_script(tree)) {
       cfg.root_layout = RootLayout::tmpfs;
@@ -379,11 +410,8 @@ struct Builder {
                                            o.verity_sign_cert, dir));
       }
     }
-    if (o.placement == "virtio-pmem") {
-      // QEMU maps the file as guest memory: its size must be a multiple of
-      // the 2 MiB the memory device is aligned to. Zeros past the end of an
-      // EROFS image are never read.
-      uint64_t size = file_size(image_tmp), aligned = (size + (2u << 20) - 1) / (2u << 20) * (2u << 20);
+    if (uint64_t a = info().size_alignment) {
+      uint64_t size = file_size(image_tmp), aligned = (size + a - 1) / a * a;
       if (::truncate(image_tmp.c_str(), static_cast<off_t>(aligned)) != 0)
         return sys_error("truncate", image_tmp);
     }
@@ -401,7 +429,7 @@ struct Builder {
     spec.plan = modules.plan;
     spec.compression = o.initramfs_compression;
     if (!root_hash_sig.empty()) spec.extra_files.emplace_back(kRootHashSig, root_hash_sig);
-    if (o.placement == "initrd") {
+    if (info().appended) {
       spec.appended_image = image_tmp;
       spec.appended_name = o.image_name;
     }
@@ -422,7 +450,7 @@ struct Builder {
     TRY(check_interrupted());
     {
       InterruptsHeld held;
-      if (o.placement != "initrd") {
+      if (!info().appended) {
         if (::rename(image_tmp.c_str(), image_final.c_str()) != 0)
           return sys_error("rename", image_tmp + " to " + image_final);
         temps.keep(image_tmp);
@@ -465,7 +493,7 @@ struct Builder {
     for (const PlannedModule& m : modules.plan) names.push_back(module_name(m.path));
     std::printf("initoverlayfs-install: kernel %s\n", o.kver.c_str());
     std::printf("  input           %s\n", input_desc.c_str());
-    if (o.placement != "initrd")
+    if (!info().appended)
       std::printf("  image           %s  %s (%s)\n", image.c_str(),
                   human_size(file_size(image)).c_str(), image_kind().c_str());
     else
@@ -475,31 +503,18 @@ struct Builder {
                 human_size(file_size(mini)).c_str(), o.initramfs_compression.c_str(),
                 modules.plan.size(),
                 o.boot_mode == BootMode::systemd ? ", systemd mode: dracut with systemd and udev" : "");
-    if (o.placement == "bootfs")
-      std::printf("  boot filesystem %s, image at /%s on it\n", bootfs.spec.c_str(),
-                  config_fs().c_str());
-    else if (o.placement == "partition")
-      std::printf(o.write_partition.empty()
-                      ? "  partition       %s: copy %s onto it (or use --write-partition DEV)\n"
-                      : "  partition       %s: %s written onto it\n",
-                  bootfs.spec.c_str(), o.write_partition.empty() ? image.c_str() : o.write_partition.c_str());
-    else if (o.placement == "pmem") {
-      uint64_t region = (file_size(image) + (128u << 20) - 1) / (128u << 20) * (128u << 20);
-      std::printf("  bootloader      load %s at a physical address ADDR kept for it and boot with\n"
-                  "                  memmap=%lluM!ADDR (x86; the region is rounded up to the 128 MiB\n"
-                  "                  nd_pmem needs). QEMU: -device loader,file=IMAGE,addr=0x40000000,\n"
-                  "                  force-raw=on and memmap=%lluM!0x40000000. Device tree: a\n"
-                  "                  reserved-memory node with compatible \"pmem-region\" covering it.\n"
-                  "                  Found at boot as %s.\n",
-                  image.c_str(), static_cast<unsigned long long>(region >> 20),
-                  static_cast<unsigned long long>(region >> 20), bootfs.spec.c_str());
-    } else if (o.placement == "virtio-pmem") {
-      std::printf("  VM              -object memory-backend-file,id=iofs,mem-path=%s,size=%llu,\n"
-                  "                  readonly=on -device virtio-pmem-pci,memdev=iofs and -m with\n"
-                  "                  slots=1 or more and maxmem covering it. Found at boot as %s.\n",
-                  image.c_str(), static_cast<unsigned long long>(file_size(image)),
-                  bootfs.spec.c_str());
-    }
+    uint64_t region = (file_size(image) + (128u << 20) - 1) / (128u << 20) * (128u << 20);
+    std::string copy = o.write_partition.empty()
+                           ? str("copy ", image, " onto it (or use --write-partition DEV)")
+                           : str(o.write_partition, " written onto it");
+    std::fputs(fill_in(info().summary, {{"image", image},
+                                        {"device", bootfs.spec},
+                                        {"fs", config_fs()},
+                                        {"region_mib", std::to_string(region >> 20)},
+                                        {"size", std::to_string(file_size(image))},
+                                        {"copy", copy}})
+                   .c_str(),
+               stdout);
     if (verity)
       std::printf("  verity          %s root hash %s, hash tree from byte %llu of the image,\n"
                   "                  on corruption: %s%s\n",
@@ -513,8 +528,7 @@ struct Builder {
     std::printf("  took            %.1f s\n", seconds);
   }
 
-  // The image is persistent memory (memmap= or virtio-pmem).
-  bool in_pmem() const { return o.placement == "pmem" || o.placement == "virtio-pmem"; }
+  const PlacementInfo& info() const { return placement_info(o.placement); }
 
   std::string image_kind() const {
     if (o.lowerfs == "erofs") return "erofs, " + o.image_compression;
