@@ -47,10 +47,10 @@ struct PlacementInfo {
   Placement in_config;       // what the early-boot program's config says
   ImageDevice device;
   BootfsOption bootfs_option;
+  ModulePolicy modules;
   bool image_file_named;     // the config's fs key names the image file
   bool needs_loop;           // the image may be mounted through a loop device
   bool dax;                  // mounted with DAX: uncompressed EROFS
-  ModulePolicy modules;
   bool appended;             // the image is appended to the mini initramfs
   uint64_t size_alignment;   // the image file is padded to a multiple of this (0: none)
   bool hostonly_allowed;     // --hostonly (it looks at the boot filesystem)
