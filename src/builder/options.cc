@@ -235,11 +235,11 @@ Result<void> parse_builder_args(const std::vector<std::string>& args, BuilderOpt
         return bad("--lowerfs takes erofs, squashfs, ext4 or btrfs, not '" + o.lowerfs + "'");
     }
     else if (arg == "--placement") {
-      o.placement = TRY(value());
-      if (o.placement != "bootfs" && o.placement != "partition" && o.placement != "initrd" &&
-          o.placement != "pmem" && o.placement != "virtio-pmem")
-        return bad("--placement takes bootfs, partition, initrd, pmem or virtio-pmem, not '" +
-                   o.placement + "'");
+      std::string name = TRY(value());
+      auto placement = parse_placement(name);
+      if (!placement)
+        return bad(str("--placement takes ", placement_names(), ", not '", name, "'"));
+      o.placement = *placement;
     }
     else if (arg == "--initramfs-compression") {
       o.initramfs_compression = TRY(value());
@@ -300,21 +300,22 @@ Result<void> parse_builder_args(const std::vector<std::string>& args, BuilderOpt
 
 Result<void> check_builder_options(BuilderOptions& o) {
   auto bad = [](std::string what) { return fail("usage:", std::move(what)); };
-  if (o.placement == "partition" && o.bootfs.empty())
-    return bad("--placement partition needs --bootfs naming the partition (PARTLABEL=...)");
-  if (!o.write_partition.empty() && o.placement != "partition")
+  const PlacementInfo& p = placement_info(o.placement);
+  if (p.bootfs_option == BootfsOption::required && o.bootfs.empty())
+    return bad(str("--placement ", p.name, " needs --bootfs naming the partition (PARTLABEL=...)"));
+  if (!o.write_partition.empty() && !p.write_partition_allowed)
     return bad("--write-partition goes with --placement partition");
   if (o.boot_mode == BootMode::systemd && o.verity)
     return bad("--mode systemd does not set up dm-verity yet: --verity needs --mode init");
-  if (o.boot_mode == BootMode::systemd && o.placement == "initrd")
-    return bad("--mode systemd does not support --placement initrd (the image appended to a dracut initramfs)");
-  const bool pmem = o.placement == "pmem" || o.placement == "virtio-pmem";
-  if (pmem && o.lowerfs != "erofs")
-    return bad("--placement " + o.placement + " mounts with DAX, which needs --lowerfs erofs");
-  if (pmem && !o.bootfs.empty())
-    return bad("--placement " + o.placement + " finds the image by the UUID it gives it; no --bootfs");
-  if (pmem && !o.compression_given) o.image_compression = "none";  // DAX maps file data directly
-  if (o.placement != "bootfs" && o.hostonly)
+  if (o.boot_mode == BootMode::systemd && !p.systemd_mode_allowed)
+    return bad(str("--mode systemd does not support --placement ", p.name,
+                   " (the image appended to a dracut initramfs)"));
+  if (p.dax && o.lowerfs != "erofs")
+    return bad(str("--placement ", p.name, " mounts with DAX, which needs --lowerfs erofs"));
+  if (p.bootfs_option == BootfsOption::refused && !o.bootfs.empty())
+    return bad(str("--placement ", p.name, " finds the image by the UUID it gives it; no --bootfs"));
+  if (p.dax && !o.compression_given) o.image_compression = "none";  // DAX maps file data directly
+  if (!p.hostonly_allowed && o.hostonly)
     return bad("--hostonly looks at the boot filesystem; it goes with --placement bootfs only");
   if (!o.initramfs.empty() && !o.rootdir.empty())
     return bad("--initramfs and --rootdir exclude each other");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/placement.h"
 
 namespace iofs {
 
@@ -35,7 +36,7 @@ struct BuilderOptions {
   std::string bootfs;          // UUID=... etc; default: from the mount table
   std::string bootfstype;
   std::string bootfs_path;     // where output_dir is on the boot fs
-  std::string placement = "bootfs";  // bootfs, partition, initrd, pmem, virtio-pmem
+  Placement placement = Placement::bootfs;
   bool compression_given = false;     // --compression was on the command line
   std::string write_partition;        // --placement partition: also write it here
   std::string lowerfs = "erofs";  // erofs, squashfs, ext4, btrfs

@@ -22,22 +22,6 @@ std::string_view to_string(FailureAction a) {
   return "halt";
 }
 
-std::optional<Placement> parse_placement(std::string_view s) {
-  if (s == "bootfs") return Placement::bootfs;
-  if (s == "partition") return Placement::partition;
-  if (s == "initrd") return Placement::initrd;
-  return std::nullopt;
-}
-
-std::string_view to_string(Placement p) {
-  switch (p) {
-    case Placement::bootfs: return "bootfs";
-    case Placement::partition: return "partition";
-    case Placement::initrd: return "initrd";
-  }
-  return "bootfs";
-}
-
 std::optional<RootLayout> parse_root_layout(std::string_view s) {
   if (s == "overlay") return RootLayout::overlay;
   if (s == "tmpfs") return RootLayout::tmpfs;
@@ -211,8 +195,8 @@ std::optional<std::string> apply_setting(Config& cfg, std::string_view key,
     return std::nullopt;
   }
   if (key == "placement") {
-    auto p = parse_placement(value);
-    if (!p) return bad("expected bootfs, partition or initrd");
+    auto p = parse_config_placement(value);
+    if (!p) return bad(str("expected ", config_placement_names()));
     cfg.placement = *p;
     return std::nullopt;
   }

@@ -16,20 +16,14 @@
 #include <utility>
 #include <vector>
 
+#include "core/placement.h"
+
 namespace iofs {
 
 enum class FailureAction { shell, reboot, poweroff, halt };
 
 std::optional<FailureAction> parse_failure_action(std::string_view s);
 std::string_view to_string(FailureAction a);
-
-// Where the image is:
-//   bootfs     a file (fs) on the boot filesystem (bootfs), mounted first
-//   partition  the block device bootfs itself (a partition of its own)
-//   initrd     a file (fs) inside the initramfs, appended by the builder
-enum class Placement { bootfs, partition, initrd };
-std::optional<Placement> parse_placement(std::string_view s);
-std::string_view to_string(Placement p);
 
 // What the new root is:
 //   overlay  one overlay of the whole image (the default)
@@ -67,6 +61,9 @@ struct VerityConfig {
 };
 
 struct Config {
+  // Where the image is (placement.h): bootfs, a file (fs) on the boot
+  // filesystem (bootfs), mounted first; partition, the block device bootfs
+  // itself; initrd, a file (fs) inside the initramfs, appended by the builder.
   Placement placement = Placement::bootfs;
   std::string bootfs;       // UUID=, LABEL=, PARTUUID=, PARTLABEL= or /dev/...
   std::string bootfs_hint;  // /dev/... tried first

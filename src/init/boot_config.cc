@@ -24,10 +24,11 @@ Result<void> read_boot_config(Config& cfg, std::string* rdinit) {
       log::warning("kernel command line: ", w);
   }
   log::set_debug(cfg.debug);
-  if (cfg.bootfs.empty() && cfg.placement != Placement::initrd)
+  const PlacementInfo& placement = placement_info(cfg.placement);
+  if (cfg.bootfs.empty() && placement.device != ImageDevice::none)
     return fail("no boot filesystem configured",
                 str("(set bootfs in ", kConfigPath, " or initoverlayfs.bootfs=)"));
-  if (cfg.fs.empty() && cfg.placement != Placement::partition)
+  if (cfg.fs.empty() && placement.image_file_named)
     return fail("no image configured", str("(set fs in ", kConfigPath, " or initoverlayfs.fs=)"));
   if (cfg.verity.enabled)
     if (auto problem = verity_config_problem(cfg.verity))

@@ -21,15 +21,16 @@ Result<AttachedImage> mount_image_file(const Config& cfg, const std::string& pat
 Result<std::pair<AttachedImage, std::string>> mount_image(const Config& cfg,
                                                           const BootDevice& dev,
                                                           const std::function<void()>& need_loop) {
-  switch (cfg.placement) {
-    case Placement::bootfs: {
+  switch (placement_info(cfg.placement).device) {
+    case ImageDevice::boot_filesystem: {
       std::string type = cfg.bootfstype.empty() ? dev.fstype : cfg.bootfstype;
       TRY(mount_boot_filesystem(dev.devnode, type, cfg.bootfs_options));
       std::string shown = "/boot/" + cfg.fs;
       return std::pair{TRY(mount_image_file(cfg, paths::kBoot + "/" + cfg.fs, shown, need_loop)),
                        shown};
     }
-    case Placement::partition: {
+    case ImageDevice::named_partition:
+    case ImageDevice::image_uuid: {
       // The device is the image: no boot filesystem, no driver for one.
       if (cfg.verity.enabled)
         return std::pair{TRY(mount_verified_image(dev.devnode, dev.devnode, cfg)), dev.devnode};
@@ -39,7 +40,7 @@ Result<std::pair<AttachedImage, std::string>> mount_image(const Config& cfg,
       if (!r) return fail("mount image", str(dev.devnode, " (", cfg.fstype, ")"), r.error().err);
       return std::pair{AttachedImage{ImageAttach::block_device, {}}, dev.devnode};
     }
-    case Placement::initrd: {
+    case ImageDevice::none: {
       // A file in the initramfs (tmpfs or ramfs): the kernel answers
       // ENOTBLK to a file-backed mount there, so it goes through a loop
       // device, which keeps the file alive after the old root is freed.

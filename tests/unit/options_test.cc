@@ -25,7 +25,7 @@ TEST(BuilderOptions, OmittedOptionsTakeTheDefaultsTheManualDocuments) {
   } rows[] = {
       {"--output-dir", "default /boot.", o->output_dir == "/boot"},
       {"-f, --force", "without it an existing file is an error", !o->force},
-      {"--placement bootfs", "(default)", o->placement == "bootfs"},
+      {"--placement bootfs", "(default)", o->placement == Placement::bootfs},
       {"--mode", "init (the default)", o->boot_mode == BootMode::init && !o->dracut_wrapper},
       {"--lowerfs", "erofs (default", o->lowerfs == "erofs"},
       {"--compression", "lz4hc (default, level 12",

@@ -1,0 +1,221 @@
+#include "builder/module_policy.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+using namespace iofs;
+
+// A small kernel: a disk driver of each kind the generic set names, the
+// filesystems, the nvdimm drivers and dm-verity, with the aliases depmod
+// would write for them.
+namespace {
+
+constexpr std::string_view kModulesDep =
+    "kernel/drivers/block/virtio_blk.ko:\n"
+    "kernel/drivers/nvme/host/nvme.ko: kernel/drivers/nvme/host/nvme-core.ko\n"
+    "kernel/drivers/nvme/host/nvme-core.ko:\n"
+    "kernel/drivers/block/loop.ko:\n"
+    "kernel/fs/erofs/erofs.ko:\n"
+    "kernel/fs/overlayfs/overlay.ko:\n"
+    "kernel/fs/ext4/ext4.ko:\n"
+    "kernel/fs/fat/vfat.ko: kernel/fs/fat/fat.ko\n"
+    "kernel/fs/fat/fat.ko:\n"
+    "kernel/fs/nls/nls_cp437.ko:\n"
+    "kernel/fs/nls/nls_utf8.ko:\n"
+    "kernel/fs/nls/nls_ascii.ko:\n"
+    "kernel/fs/squashfs/squashfs.ko:\n"
+    "kernel/drivers/nvdimm/libnvdimm.ko:\n"
+    "kernel/drivers/nvdimm/nd_e820.ko: kernel/drivers/nvdimm/libnvdimm.ko\n"
+    "kernel/drivers/nvdimm/nd_pmem.ko: kernel/drivers/nvdimm/libnvdimm.ko\n"
+    "kernel/drivers/virtio/virtio_pmem.ko: kernel/drivers/nvdimm/libnvdimm.ko\n"
+    "kernel/drivers/md/dm-mod.ko:\n"
+    "kernel/drivers/md/dm-bufio.ko:\n"
+    "kernel/drivers/md/dm-verity.ko: kernel/drivers/md/dm-mod.ko kernel/drivers/md/dm-bufio.ko\n"
+    "kernel/drivers/md/dm-crypt.ko: kernel/drivers/md/dm-mod.ko\n";
+
+constexpr std::string_view kModulesAlias =
+    "alias fs-ext4 ext4\n"
+    "alias fs-vfat vfat\n"
+    "alias fs-squashfs squashfs\n"
+    "alias fs-erofs erofs\n"
+    "alias virtio:d00000002v* virtio_blk\n"
+    "alias pci:v*d*sv*sd*bc01sc08i02* nvme\n"
+    "alias devname:loop-control loop\n"
+    "alias platform:e820_pmem nd_e820\n"
+    "alias virtio:d0000001Bv* virtio_pmem\n"
+    "alias nd:t4* nd_pmem\n";
+
+const ModuleIndex& index() {
+  static const ModuleIndex index = [] {
+    auto i = parse_module_index(kModulesDep, "", "", kModulesAlias);
+    EXPECT_TRUE(i) << i.error().message();
+    return *i;
+  }();
+  return index;
+}
+
+// The generic set, cut down to the drivers the small kernel has.
+ModuleInputs inputs(Placement p, std::string bootfs_fstype = "ext4") {
+  ModuleInputs in;
+  in.placement = p;
+  in.bootfs_fstype = std::move(bootfs_fstype);
+  in.generic_drivers = {"virtio_blk", "nvme", "loop", "erofs", "overlay"};
+  in.modules_alias = std::string(kModulesAlias);
+  return in;
+}
+
+using Names = std::vector<std::string>;
+using NameSet = std::set<std::string>;
+
+const PlannedModule* planned(const ModuleChoice& c, std::string_view name) {
+  for (const PlannedModule& m : c.closure.plan)
+    if (module_name(m.path) == name) return &m;
+  return nullptr;
+}
+
+bool contains(const Names& names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+}  // namespace
+
+TEST(ModulePolicy, EachPlacementAsksForItsOwnDrivers) {
+  const NameSet generic = {"virtio_blk", "nvme", "loop", "erofs", "overlay"};
+  const NameSet nvdimm_and_generic = {"virtio_blk", "nvme",    "loop",        "erofs",
+                                      "overlay",    "nd_e820", "virtio_pmem", "nd_pmem"};
+  struct Row {
+    Placement placement;
+    Names requested;
+    NameSet on_demand;
+  } rows[] = {
+      // The generic set on demand, and the boot filesystem's driver at start.
+      {Placement::bootfs, {"erofs", "fs-ext4", "loop", "nvme", "overlay", "virtio_blk"}, generic},
+      // No boot filesystem, no loop: the partition is the image.
+      {Placement::partition, {"erofs", "nvme", "overlay", "virtio_blk"}, generic},
+      // No device at all: what mounts a file of the initramfs, at start.
+      {Placement::initrd, {"erofs", "loop", "overlay"}, {}},
+      // The nvdimm drivers, on demand like the storage drivers.
+      {Placement::pmem, {"erofs", "nd_e820", "nd_pmem", "overlay", "virtio_pmem"}, nvdimm_and_generic},
+      {Placement::virtio_pmem, {"erofs", "nd_e820", "nd_pmem", "overlay", "virtio_pmem"},
+       nvdimm_and_generic},
+  };
+  for (const Row& r : rows) {
+    SCOPED_TRACE(to_string(r.placement));
+    ModuleChoice c = choose_modules(inputs(r.placement), index());
+    EXPECT_EQ(c.requested, r.requested);
+    EXPECT_EQ(c.on_demand, r.on_demand);
+    EXPECT_FALSE(c.bootfs_type_guessed);
+    EXPECT_TRUE(c.closure.missing.empty()) << c.closure.missing.front();
+  }
+}
+
+TEST(ModulePolicy, OnDemandModulesCarryTheirDevicePatternsAndTheRestLoadAtStart) {
+  ModuleChoice c = choose_modules(inputs(Placement::bootfs), index());
+  ASSERT_TRUE(planned(c, "virtio_blk") && planned(c, "ext4") && planned(c, "erofs"));
+  EXPECT_EQ(planned(c, "virtio_blk")->aliases, Names{"virtio:d00000002v*"});
+  EXPECT_EQ(planned(c, "loop")->aliases, Names{"devname:loop-control"});
+  EXPECT_TRUE(planned(c, "ext4")->aliases.empty()) << "the boot filesystem's driver loads at start";
+  EXPECT_TRUE(planned(c, "erofs")->aliases.empty()) << "a filesystem has no device pattern";
+
+  ModuleChoice pmem = choose_modules(inputs(Placement::pmem), index());
+  ASSERT_TRUE(planned(pmem, "nd_e820") && planned(pmem, "nd_pmem"));
+  EXPECT_EQ(planned(pmem, "nd_e820")->aliases, Names{"platform:e820_pmem"});
+  EXPECT_EQ(planned(pmem, "nd_pmem")->aliases, Names{"nd:t4*"});
+}
+
+TEST(ModulePolicy, WithoutModulesAliasEveryModuleLoadsAtStart) {
+  ModuleInputs in = inputs(Placement::bootfs);
+  in.modules_alias.reset();
+  ModuleChoice c = choose_modules(in, index());
+  ASSERT_FALSE(c.closure.plan.empty());
+  for (const PlannedModule& m : c.closure.plan) EXPECT_TRUE(m.aliases.empty()) << m.path;
+}
+
+TEST(ModulePolicy, HostonlyTakesTheBootDevicesDriversAllAtStart) {
+  ModuleInputs in = inputs(Placement::bootfs);
+  in.hostonly = true;
+  in.host_modules = {"nvme", "nvme_core"};
+  ModuleChoice c = choose_modules(in, index());
+  EXPECT_EQ(c.requested, (Names{"erofs", "fs-ext4", "loop", "nvme", "nvme_core", "overlay"}));
+  EXPECT_TRUE(c.on_demand.empty());
+  EXPECT_FALSE(planned(c, "virtio_blk")) << "not the generic set";
+  ASSERT_TRUE(planned(c, "nvme"));
+  EXPECT_TRUE(planned(c, "nvme")->aliases.empty());
+}
+
+TEST(ModulePolicy, NamedDriversLoadAtStartInsteadOfOnDemand) {
+  ModuleInputs in = inputs(Placement::bootfs);
+  in.drivers = {"virtio_blk", "dm-crypt"};
+  ModuleChoice c = choose_modules(in, index());
+  EXPECT_TRUE(contains(c.requested, "dm-crypt"));
+  EXPECT_FALSE(c.on_demand.contains("virtio_blk"));
+  EXPECT_TRUE(c.on_demand.contains("nvme"));
+  ASSERT_TRUE(planned(c, "virtio_blk") && planned(c, "dm_crypt") && planned(c, "nvme"));
+  EXPECT_TRUE(planned(c, "virtio_blk")->aliases.empty());
+  EXPECT_FALSE(planned(c, "nvme")->aliases.empty());
+
+  // Even where the placement leaves a driver out: --drivers loop with a partition.
+  ModuleInputs part = inputs(Placement::partition);
+  part.drivers = {"loop"};
+  ModuleChoice p = choose_modules(part, index());
+  EXPECT_TRUE(contains(p.requested, "loop"));
+  EXPECT_FALSE(p.on_demand.contains("loop"));
+
+  // A driver that is nowhere is reported, not dropped silently.
+  ModuleInputs missing = inputs(Placement::bootfs);
+  missing.drivers = {"no_such_driver"};
+  EXPECT_EQ(choose_modules(missing, index()).closure.missing, Names{"no_such_driver"});
+}
+
+TEST(ModulePolicy, AnotherLowerFilesystemReplacesErofs) {
+  ModuleInputs in = inputs(Placement::bootfs);
+  in.lowerfs = "squashfs";
+  ModuleChoice c = choose_modules(in, index());
+  EXPECT_FALSE(contains(c.requested, "erofs"));
+  EXPECT_FALSE(c.on_demand.contains("erofs"));
+  EXPECT_TRUE(contains(c.requested, "fs-squashfs"));
+  EXPECT_TRUE(planned(c, "squashfs"));
+  EXPECT_FALSE(planned(c, "erofs"));
+}
+
+TEST(ModulePolicy, VerityAddsDmVerityAndItsDependenciesAtStart) {
+  ModuleInputs in = inputs(Placement::bootfs);
+  in.verity = true;
+  ModuleChoice c = choose_modules(in, index());
+  EXPECT_TRUE(contains(c.requested, "dm-verity"));
+  for (const char* m : {"dm_verity", "dm_mod", "dm_bufio"}) {
+    ASSERT_TRUE(planned(c, m)) << m;
+    EXPECT_TRUE(planned(c, m)->aliases.empty()) << m;
+  }
+  EXPECT_FALSE(contains(choose_modules(inputs(Placement::bootfs), index()).requested, "dm-verity"));
+}
+
+TEST(ModulePolicy, VfatBootFilesystemBringsItsCodePages) {
+  ModuleChoice c = choose_modules(inputs(Placement::bootfs, "vfat"), index());
+  for (const char* m : {"fs-vfat", "nls_cp437", "nls_utf8", "nls_ascii"})
+    EXPECT_TRUE(contains(c.requested, m)) << m;
+  EXPECT_FALSE(contains(c.requested, "fs-ext4"));
+  EXPECT_FALSE(contains(choose_modules(inputs(Placement::bootfs), index()).requested, "nls_utf8"));
+}
+
+TEST(ModulePolicy, UnknownBootFilesystemTypeAddsExt4AndVfat) {
+  ModuleChoice c = choose_modules(inputs(Placement::bootfs, ""), index());
+  EXPECT_TRUE(c.bootfs_type_guessed);
+  for (const char* m : {"fs-ext4", "fs-vfat", "nls_cp437", "nls_utf8", "nls_ascii"})
+    EXPECT_TRUE(contains(c.requested, m)) << m;
+  EXPECT_TRUE(planned(c, "ext4") && planned(c, "vfat") && planned(c, "fat"));
+
+  // Without a boot filesystem its type does not matter.
+  for (Placement p : {Placement::partition, Placement::initrd, Placement::pmem}) {
+    SCOPED_TRACE(to_string(p));
+    ModuleChoice none = choose_modules(inputs(p, ""), index());
+    EXPECT_FALSE(none.bootfs_type_guessed);
+    EXPECT_FALSE(contains(none.requested, "fs-ext4"));
+    EXPECT_FALSE(contains(none.requested, "fs-vfat"));
+  }
+}
+
+TEST(ModulePolicy, TheGenericSetIsTheDefault) {
+  EXPECT_EQ(ModuleInputs{}.generic_drivers, generic_storage_drivers());
+}
