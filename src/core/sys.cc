@@ -116,6 +116,8 @@ int64_t boottime_ns() {
   return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
 }
 
+int64_t ms_since(int64_t t0_ns) { return (boottime_ns() - t0_ns) / 1000000; }
+
 std::string kernel_release() {
   struct utsname u;
   if (::uname(&u) != 0) return {};

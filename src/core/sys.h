@@ -40,6 +40,8 @@ bool is_executable(const std::string& path);
 
 // Nanoseconds since boot (CLOCK_BOOTTIME), the clock kmsg timestamps use.
 int64_t boottime_ns();
+// Whole milliseconds from t0_ns, a boottime_ns() value, to now.
+int64_t ms_since(int64_t t0_ns);
 
 // The kernel release (uname -r).
 std::string kernel_release();

@@ -39,9 +39,6 @@
 namespace iofs {
 namespace {
 
-
-int64_t ms_since(int64_t t0_ns) { return (sys::boottime_ns() - t0_ns) / 1000000; }
-
 struct Boot {
   char** argv;
   char** envp;
@@ -123,7 +120,7 @@ struct Boot {
         int err = outcomes[i].err;
         if (err != 0) log::error(Error{"load module", str(moddir, "/", plan[i].path), err}.message());
       }
-    log::info("modules: loop driver loaded in ", ms_since(t0), " ms, ",
+    log::info("modules: loop driver loaded in ", sys::ms_since(t0), " ms, ",
               cfg.verity.enabled ? "for dm-verity over the image file" : "for the loop-device fallback");
   }
 
@@ -137,7 +134,7 @@ struct Boot {
         if (loader->request_for_device(alias) > 0) log::debug("device ", alias, " wants a driver");
       };
     auto found = wait_for_device(spec, cfg.bootfs_hint, cfg.timeout, on_modalias);
-    device_ms = ms_since(t0);
+    device_ms = sys::ms_since(t0);
     if (!found) {
       finish_loading_modules();
       Error e = found.error();
@@ -159,7 +156,7 @@ struct Boot {
     if (dev) boot_dev = {dev->devnode, dev->fstype};
     MountedLayers m = TRY(iofs::mount_layers(cfg, boot_dev, [this] { load_loop_driver(); }));
     overlays = std::move(m.root.overlays);
-    mount_ms = ms_since(t0);
+    mount_ms = sys::ms_since(t0);
     std::string how = describe_image(cfg, m.image);
     if (cfg.root_layout == RootLayout::tmpfs)
       log::info("mount: ", m.shown, " (", how, ") under a tmpfs root with ", overlays.size(),
@@ -177,7 +174,7 @@ struct Boot {
     int64_t t0 = sys::boottime_ns();
     OldRootCleanup c = TRY(switch_root(paths::kNewRoot));
     start_release_watcher(std::move(overlays));
-    switch_ms = ms_since(t0);
+    switch_ms = sys::ms_since(t0);
     log::info("switch: root is the ", to_string(cfg.root_layout), " in ", switch_ms, " ms",
               c == OldRootCleanup::started ? ", freeing the old initramfs in the background"
                                            : "");
@@ -198,7 +195,7 @@ struct Boot {
     finish_loading_modules();
     TRY(mount_layers(dev ? &*dev : nullptr));
     TRY(enter_new_root());
-    log::info("ready in ", ms_since(start_ns), " ms (modules ", modules_ms, " ms, device ",
+    log::info("ready in ", sys::ms_since(start_ns), " ms (modules ", modules_ms, " ms, device ",
               device_ms, " ms, mount ", mount_ms, " ms, switch ", switch_ms, " ms)");
     // Step 10: returns only if nothing could be run.
     return std::unexpected(exec_next_init(init_candidates(cfg.init, rdinit), argv, envp));

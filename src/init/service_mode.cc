@@ -82,8 +82,6 @@ std::string udev_link_path(const DeviceSpec& spec) {
 
 namespace {
 
-int64_t ms_since(int64_t t0_ns) { return (sys::boottime_ns() - t0_ns) / 1000000; }
-
 // udev's own multicast group on the uevent socket: udevd sends each event
 // there after its rules ran, that is after the /dev/disk/by-*/ links of
 // the device were made. The messages themselves are not read: each one
@@ -196,7 +194,7 @@ struct Service {
     int64_t t0 = sys::boottime_ns();
     DeviceSpec spec = TRY(parse_device_spec(cfg.bootfs));
     std::string dev = TRY(wait_for_udev_link(spec, cfg.timeout));
-    device_ms = ms_since(t0);
+    device_ms = sys::ms_since(t0);
     log::info("device: ", cfg.bootfs, " is ", dev, " (udev), found in ", device_ms, " ms");
     return dev;
   }
@@ -211,7 +209,7 @@ struct Service {
     if (cfg.placement == Placement::bootfs && cfg.bootfstype.empty())
       boot_dev.fstype = probe_filesystem_type(dev);
     MountedLayers m = TRY(iofs::mount_layers(cfg, boot_dev));
-    mount_ms = ms_since(t0);
+    mount_ms = sys::ms_since(t0);
     if (cfg.root_layout == RootLayout::tmpfs)
       // Without the init mode's release watcher (systemd ends every process
       // of the initrd when it switches root), these overlays stay mounted.
@@ -266,7 +264,7 @@ struct Service {
     TRY(mount_layers(dev));
     std::string init = TRY(choose_next_init());
     TRY(write_switch_root_env(init));
-    log::info("ready in ", ms_since(start_ns), " ms (device ", device_ms, " ms, mount ", mount_ms,
+    log::info("ready in ", sys::ms_since(start_ns), " ms (device ", device_ms, " ms, mount ", mount_ms,
               " ms); systemd switches root to ", paths::kNewRoot, " and runs ", init);
     return {};
   }
