@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "core/sys.h"
+#include "core/version.h"
 #include "init/boot_config.h"
 #include "init/device_finder.h"
 #include "init/dm_verity.h"
@@ -31,10 +32,6 @@
 #include "init/root_layout.h"
 #include "init/service_mode.h"
 #include "init/switch_root.h"
-
-#ifndef IOFS_VERSION
-#define IOFS_VERSION "unknown"
-#endif
 
 namespace iofs {
 namespace {
@@ -186,7 +183,7 @@ struct Boot {
     auto api = mount_api_filesystems();
     if (!log::open_kmsg()) log::use_stderr();
     TRY(std::move(api));
-    log::info("initoverlayfs ", IOFS_VERSION, " started ", start_ns / 1000000,
+    log::info("initoverlayfs ", kVersion, " started ", start_ns / 1000000,
               " ms after boot");
     TRY(read_config());
     TRY(start_loading_modules());
@@ -228,7 +225,7 @@ int main(int argc, char** argv, char** envp) {
   if (argc == 2 && std::strcmp(argv[1], "--systemd") == 0) return run_service_mode();
   if (argc == 2 && std::strcmp(argv[1], "--systemd-switch-root") == 0) return run_switch_root_request();
   if (argc > 1 && std::strcmp(argv[1], "--version") == 0) {
-    std::printf("initoverlayfs %s\n", IOFS_VERSION);
+    std::printf("initoverlayfs %s\n", kVersion);
     return 0;
   }
   usage();

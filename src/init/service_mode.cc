@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "core/sys.h"
+#include "core/version.h"
 #include "init/boot_config.h"
 #include "init/device_finder.h"
 #include "init/handover.h"
@@ -29,10 +30,6 @@
 #include "init/mounts.h"
 #include "init/root_layout.h"
 #include "init/systemd_bus.h"
-
-#ifndef IOFS_VERSION
-#define IOFS_VERSION "unknown"
-#endif
 
 namespace iofs {
 
@@ -256,7 +253,7 @@ struct Service {
   }
 
   Result<void> run() {
-    log::info("initoverlayfs ", IOFS_VERSION, " started ", start_ns / 1000000,
+    log::info("initoverlayfs ", kVersion, " started ", start_ns / 1000000,
               " ms after boot (systemd service mode)");
     TRY(read_config());
     std::string dev;
