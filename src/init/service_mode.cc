@@ -8,7 +8,6 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -158,17 +157,6 @@ Result<std::string> wait_for_udev_link(const DeviceSpec& spec, std::chrono::mill
                                      " ms; udev links in ", links_seen(spec)));
 }
 
-// Opens `path` as it is seen from inside `root` (absolute symlinks, such as
-// a dracut initramfs's /init -> /usr/lib/systemd/systemd, resolve there).
-Result<UniqueFd> open_in_root(int root, const std::string& path) {
-  struct open_how how {};
-  how.flags = O_PATH | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  long fd = ::syscall(SYS_openat2, root, path.c_str(), &how, sizeof how);
-  if (fd < 0) return sys_error("open", path);
-  return UniqueFd(static_cast<int>(fd));
-}
-
 struct Service {
   int64_t start_ns = sys::boottime_ns();
   Config cfg;
@@ -226,7 +214,9 @@ struct Service {
     UniqueFd root = TRY(sys::open(paths::kNewRoot, O_PATH | O_DIRECTORY));
     std::string tried;
     for (const std::string& path : init_candidates(cfg.init, "")) {
-      auto fd = open_in_root(root.get(), path);
+      // As seen from inside the new root: absolute symlinks, such as a
+      // dracut initramfs's /init -> /usr/lib/systemd/systemd, resolve there.
+      auto fd = sys::openat2(root.get(), path, O_PATH, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
       struct stat st;
       int err = !fd ? fd.error().err
                 : ::fstat(fd->get(), &st) != 0 ? errno
