@@ -3,7 +3,6 @@
 #include <blkid/blkid.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/netlink.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -18,6 +17,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "core/sys.h"
+#include "core/uevent_socket.h"
 
 namespace iofs {
 namespace {
@@ -132,22 +132,6 @@ class DeviceSearch {
   int probes_ = 0;
 };
 
-Result<UniqueFd> open_uevent_socket() {
-  int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                    NETLINK_KOBJECT_UEVENT);
-  if (fd < 0) return sys_error("socket", "NETLINK_KOBJECT_UEVENT");
-  UniqueFd sock(fd);
-  // A burst of events at driver probe time must not overflow the queue.
-  int size = 1 << 20;
-  (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size);
-  struct sockaddr_nl addr {};
-  addr.nl_family = AF_NETLINK;
-  addr.nl_groups = 1;  // the kernel's own events (udev's group is 2)
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    return sys_error("bind", "uevent netlink socket");
-  return sock;
-}
-
 }  // namespace
 
 Uevent parse_uevent(std::string_view msg) {
@@ -203,7 +187,8 @@ Result<FoundDevice> wait_for_device(const DeviceSpec& spec,
 
   // Subscribe before looking, so a device that appears in between is not
   // missed. Without the socket (no CONFIG_NET) the sysfs scan still runs.
-  auto sock = open_uevent_socket();
+  // A burst of events at driver probe time must not overflow the queue.
+  auto sock = open_uevent_socket(UeventGroup::kernel, 1 << 20);
   if (!sock) log::warning(sock.error().message(), "; only devices present now will be found");
   if (on_modalias)
     for (const std::string& alias : present_modaliases()) on_modalias(alias);

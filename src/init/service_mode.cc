@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/netlink.h>
 #include <linux/openat2.h>
 #include <poll.h>
 #include <sys/mount.h>
@@ -21,6 +20,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "core/sys.h"
+#include "core/uevent_socket.h"
 #include "core/version.h"
 #include "init/boot_config.h"
 #include "init/device_finder.h"
@@ -78,22 +78,6 @@ std::string udev_link_path(const DeviceSpec& spec) {
 
 namespace {
 
-// udev's own multicast group on the uevent socket: udevd sends each event
-// there after its rules ran, that is after the /dev/disk/by-*/ links of
-// the device were made. The messages themselves are not read: each one
-// only means "look again".
-Result<UniqueFd> open_udev_monitor() {
-  int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT);
-  if (fd < 0) return sys_error("socket", "NETLINK_KOBJECT_UEVENT");
-  UniqueFd sock(fd);
-  struct sockaddr_nl addr {};
-  addr.nl_family = AF_NETLINK;
-  addr.nl_groups = 2;  // udev's group (the kernel's own is 1)
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    return sys_error("bind", "udev netlink monitor");
-  return sock;
-}
-
 // The block device the spec names, if udev has made its link (or, for a
 // /dev path, if the node exists).
 std::optional<std::string> look_up(const DeviceSpec& spec) {
@@ -134,7 +118,8 @@ std::string links_seen(const DeviceSpec& spec) {
 Result<std::string> wait_for_udev_link(const DeviceSpec& spec, std::chrono::milliseconds timeout) {
   const int64_t deadline = sys::boottime_ns() + timeout.count() * 1000000;
   // Subscribe before looking, so a device udev finishes in between is seen.
-  auto sock = open_udev_monitor();
+  // udev's messages are not read: each one only means "look again".
+  auto sock = open_uevent_socket(UeventGroup::udev);
   if (!sock) log::warning(sock.error().message(), "; checking once a second instead");
   char buf[8192];
   for (;;) {
