@@ -14,10 +14,13 @@
 
 namespace iofs {
 
-// A name as udev puts it into a /dev/disk/by-*/ link: bytes outside
-// [0-9A-Za-z#+-.:=@_] and not part of a valid UTF-8 sequence, and '\',
-// become \xNN (libblkid's blkid_encode_string(), which udev's blkid builtin
-// uses for ID_FS_UUID_ENC, ID_FS_LABEL_ENC and ID_PART_ENTRY_NAME).
+// A name as udev puts it into a /dev/disk/by-*/ link: libblkid's own
+// blkid_encode_string(), which udev's blkid builtin uses for
+// ID_FS_UUID_ENC, ID_FS_LABEL_ENC and ID_PART_ENTRY_NAME. A byte outside
+// [0-9A-Za-z#+-.:=@_], and '\', becomes \xNN unless it starts a valid UTF-8
+// sequence: shortest form, at most U+10FFFF, no surrogate, not U+FDD0 to
+// U+FDEF, not U+xFFFF. The name is a C string to libblkid as to udev: a NUL
+// ends it.
 std::string udev_encode(std::string_view s);
 
 // The directory of udev's links for a spec's key (/dev/disk/by-uuid, ...);

@@ -86,3 +86,22 @@ TEST(UdevLinks, EncodesLabelsAsUdevNamesTheirLinks) {
   ASSERT_TRUE(spec);
   EXPECT_EQ(udev_link_path(*spec), "/dev/disk/by-label/EFI\\x20System\\x2fBoot");
 }
+
+// Where libblkid's UTF-8 check is stricter than "well-formed and not cut
+// short": udev encodes these bytes, so the link has them as \xNN.
+TEST(UdevLinks, EncodesWhatBlkidDoesNotTakeAsUtf8) {
+  EXPECT_EQ(udev_encode("\xe0\x80\xaf"), "\\xe0\\x80\\xaf");          // overlong 3-byte "/"
+  EXPECT_EQ(udev_encode("\xf0\x80\x80\xaf"), "\\xf0\\x80\\x80\\xaf");  // overlong 4-byte "/"
+  EXPECT_EQ(udev_encode("\xed\xa0\x80"), "\\xed\\xa0\\x80");          // U+D800, a surrogate
+  EXPECT_EQ(udev_encode("\xef\xb7\x90"), "\\xef\\xb7\\x90");          // U+FDD0, a non-character
+  EXPECT_EQ(udev_encode("\xef\xbf\xbf"), "\\xef\\xbf\\xbf");          // U+FFFF
+  EXPECT_EQ(udev_encode("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");  // past U+10FFFF
+  EXPECT_EQ(udev_encode("\xef\xbf\xbd"), "\xef\xbf\xbd");              // U+FFFD is fine
+  EXPECT_EQ(udev_encode("\xf4\x8f\xbf\xbd"), "\xf4\x8f\xbf\xbd");      // U+10FFFD too
+}
+
+// No link name has a NUL; a name is a C string to udev and libblkid.
+TEST(UdevLinks, NulEndsTheName) {
+  EXPECT_EQ(udev_encode(std::string("my boot\0x", 9)), "my\\x20boot");
+  EXPECT_EQ(udev_encode(std::string("\0", 1)), "");
+}
