@@ -14,10 +14,8 @@
 #include <memory>
 #include <optional>
 
-#include "core/log.h"
 #include "core/strings.h"
 #include "core/sys.h"
-#include "core/uevent_socket.h"
 
 namespace iofs {
 namespace {
@@ -181,15 +179,12 @@ std::vector<std::string> present_modaliases() {
 Result<FoundDevice> wait_for_device(const DeviceSpec& spec,
                                     const std::string& hint,
                                     std::chrono::milliseconds timeout,
+                                    UniqueFd uevents,
                                     const ModaliasFn& on_modalias) {
   DeviceSearch search(spec);
   const int64_t deadline = sys::boottime_ns() + timeout.count() * 1000000;
 
-  // Subscribe before looking, so a device that appears in between is not
-  // missed. Without the socket (no CONFIG_NET) the sysfs scan still runs.
-  // A burst of events at driver probe time must not overflow the queue.
-  auto sock = open_uevent_socket(UeventGroup::kernel, 1 << 20);
-  if (!sock) log::warning(sock.error().message(), "; only devices present now will be found");
+  // Without the socket the sysfs scan still runs.
   if (on_modalias)
     for (const std::string& alias : present_modaliases()) on_modalias(alias);
 
@@ -198,15 +193,15 @@ Result<FoundDevice> wait_for_device(const DeviceSpec& spec,
   if (auto f = search.scan_sysfs()) return *f;
 
   char buf[8192];
-  while (sock) {
+  while (uevents.valid()) {
     int64_t left_ms = (deadline - sys::boottime_ns()) / 1000000;
     if (left_ms <= 0) break;
-    struct pollfd p {sock->get(), POLLIN, 0};
+    struct pollfd p {uevents.get(), POLLIN, 0};
     int n = ::poll(&p, 1, static_cast<int>(left_ms));
     if (n < 0 && errno != EINTR) return sys_error("poll", "uevent netlink socket");
     if (n <= 0) continue;
     for (;;) {
-      ssize_t len = ::recv(sock->get(), buf, sizeof buf, 0);
+      ssize_t len = ::recv(uevents.get(), buf, sizeof buf, 0);
       if (len < 0) {
         // Overflowed: events were lost, so look at everything again.
         if (errno == ENOBUFS) {

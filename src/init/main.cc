@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "core/sys.h"
+#include "core/uevent_socket.h"
 #include "core/version.h"
 #include "init/boot_config.h"
 #include "init/device_finder.h"
@@ -130,7 +131,13 @@ struct Boot {
       on_modalias = [this](std::string_view alias) {
         if (loader->request_for_device(alias) > 0) log::debug("device ", alias, " wants a driver");
       };
-    auto found = wait_for_device(spec, cfg.bootfs_hint, cfg.timeout, on_modalias);
+    // Subscribed before the wait first looks, so that no device is missed.
+    // A burst of events at driver probe time must not overflow the queue.
+    auto uevents = open_uevent_socket(UeventGroup::kernel, 1 << 20);
+    if (!uevents)
+      log::warning(uevents.error().message(), "; only devices present now will be found");
+    auto found = wait_for_device(spec, cfg.bootfs_hint, cfg.timeout,
+                                 uevents ? std::move(*uevents) : UniqueFd(), on_modalias);
     device_ms = sys::ms_since(t0);
     if (!found) {
       finish_loading_modules();

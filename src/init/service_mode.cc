@@ -4,6 +4,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "core/sys.h"
+#include "core/uevent_socket.h"
 #include "core/version.h"
 #include "init/boot_config.h"
 #include "init/device_finder.h"
@@ -38,7 +39,12 @@ struct Service {
   Result<std::string> find_boot_device() {
     int64_t t0 = sys::boottime_ns();
     DeviceSpec spec = TRY(parse_device_spec(cfg.bootfs));
-    std::string dev = TRY(wait_for_udev_link(spec, cfg.timeout));
+    // Subscribed before the wait first looks, so that no device is missed.
+    auto udev_events = open_uevent_socket(UeventGroup::udev);
+    if (!udev_events)
+      log::warning(udev_events.error().message(), "; checking once a second instead");
+    std::string dev = TRY(wait_for_udev_link(
+        spec, cfg.timeout, udev_events ? std::move(*udev_events) : UniqueFd()));
     device_ms = sys::ms_since(t0);
     log::info("device: ", cfg.bootfs, " is ", dev, " (udev), found in ", device_ms, " ms");
     return dev;

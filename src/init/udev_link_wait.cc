@@ -11,10 +11,8 @@
 #include <cstdlib>
 #include <optional>
 
-#include "core/log.h"
 #include "core/strings.h"
 #include "core/sys.h"
-#include "core/uevent_socket.h"
 #include "init/udev_link_names.h"
 
 namespace iofs {
@@ -59,27 +57,25 @@ std::string links_seen(const DeviceSpec& spec) {
 
 }  // namespace
 
-Result<std::string> wait_for_udev_link(const DeviceSpec& spec, std::chrono::milliseconds timeout) {
+Result<std::string> wait_for_udev_link(const DeviceSpec& spec, std::chrono::milliseconds timeout,
+                                       UniqueFd udev_events) {
   const int64_t deadline = sys::boottime_ns() + timeout.count() * 1000000;
-  // Subscribe before looking, so a device udev finishes in between is seen.
   // udev's messages are not read: each one only means "look again".
-  auto sock = open_uevent_socket(UeventGroup::udev);
-  if (!sock) log::warning(sock.error().message(), "; checking once a second instead");
   char buf[8192];
   for (;;) {
     if (auto dev = look_up(spec)) return *dev;
     int64_t left_ms = (deadline - sys::boottime_ns()) / 1000000;
     if (left_ms <= 0) break;
-    if (!sock) {
+    if (!udev_events.valid()) {
       ::usleep(static_cast<useconds_t>(std::min<int64_t>(left_ms, 1000)) * 1000);
       continue;
     }
-    struct pollfd p {sock->get(), POLLIN, 0};
+    struct pollfd p {udev_events.get(), POLLIN, 0};
     int n = ::poll(&p, 1, static_cast<int>(left_ms));
     if (n < 0 && errno != EINTR) return sys_error("poll", "udev netlink monitor");
     // Drain: every queued event is covered by the one look that follows
     // (ENOBUFS, events lost, is covered the same way).
-    while (::recv(sock->get(), buf, sizeof buf, 0) >= 0 || errno == ENOBUFS) {
+    while (::recv(udev_events.get(), buf, sizeof buf, 0) >= 0 || errno == ENOBUFS) {
     }
   }
   return fail("boot filesystem", str(spec.to_string(), " not found within ", timeout.count(),

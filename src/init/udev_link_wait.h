@@ -12,12 +12,18 @@
 
 #include "core/device_spec.h"
 #include "core/error.h"
+#include "core/unique_fd.h"
 
 namespace iofs {
 
 // The block device the link resolves to (/dev/vda1); a /dev path once its
 // node is there. UUIDs and PARTUUIDs match without regard to case (the
 // link has the case blkid read).
-Result<std::string> wait_for_udev_link(const DeviceSpec& spec, std::chrono::milliseconds timeout);
+// `udev_events` is a socket on udev's group (core/uevent_socket.h), opened
+// by the caller just before, so that a device udev finishes before the
+// first look is seen; without one (the caller says so) the wait looks once
+// a second instead.
+Result<std::string> wait_for_udev_link(const DeviceSpec& spec, std::chrono::milliseconds timeout,
+                                       UniqueFd udev_events);
 
 }  // namespace iofs
