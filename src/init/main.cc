@@ -176,12 +176,18 @@ struct Boot {
   Result<void> enter_new_root() {
     loader.reset();  // no module threads may outlive this: fork and exec follow
     int64_t t0 = sys::boottime_ns();
-    OldRootCleanup c = TRY(switch_root(paths::kNewRoot));
-    start_release_watcher(std::move(overlays));
+    SwitchedRoot switched = TRY(switch_root(paths::kNewRoot));
+    for (const Error& e : switched.not_moved)
+      log::warning(e.message(), "; detaching it instead");
+    if (switched.cleanup_failure)
+      log::warning(switched.cleanup_failure->message(), "; the old initramfs stays in memory");
+    if (auto w = start_release_watcher(std::move(overlays)); !w)
+      log::warning(w.error().message(), "; the initrd's overlays stay mounted after it");
     switch_ms = sys::ms_since(t0);
     log::info("switch: root is the ", to_string(cfg.root_layout), " in ", switch_ms, " ms",
-              c == OldRootCleanup::started ? ", freeing the old initramfs in the background"
-                                           : "");
+              switched.cleanup == OldRootCleanup::started
+                  ? ", freeing the old initramfs in the background"
+                  : "");
     return {};
   }
 
