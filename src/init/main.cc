@@ -161,6 +161,13 @@ struct Boot {
     MountedLayers m = TRY(iofs::mount_layers(cfg, boot_dev, [this] { load_loop_driver(); }));
     overlays = std::move(m.root.overlays);
     mount_ms = sys::ms_since(t0);
+    if (m.image.deferred_removal_refused)
+      log::warning(m.image.deferred_removal_refused->message(), "; it stays after the initrd");
+    if (m.image.how == ImageAttach::verity)
+      log::info("verity: ", describe_verity(m.shown, cfg.verity, m.image));
+    if (m.root.volatile_refused)
+      log::info("overlay refused 'volatile' (", m.root.volatile_refused->message(),
+                "), retrying without");
     std::string how = describe_image(cfg, m.image);
     if (cfg.root_layout == RootLayout::tmpfs)
       log::info("mount: ", m.shown, " (", how, ") under a tmpfs root with ", overlays.size(),

@@ -61,6 +61,9 @@ struct Service {
       boot_dev.fstype = probe_filesystem_type(dev);
     MountedLayers m = TRY(iofs::mount_layers(cfg, boot_dev));
     mount_ms = sys::ms_since(t0);
+    if (m.root.volatile_refused)
+      log::info("overlay refused 'volatile' (", m.root.volatile_refused->message(),
+                "), retrying without");
     if (cfg.root_layout == RootLayout::tmpfs)
       // Without the init mode's release watcher (systemd ends every process
       // of the initrd when it switches root), these overlays stay mounted.
