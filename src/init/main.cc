@@ -215,7 +215,8 @@ struct Boot {
     log::info("ready in ", sys::ms_since(start_ns), " ms (modules ", modules_ms, " ms, device ",
               device_ms, " ms, mount ", mount_ms, " ms, switch ", switch_ms, " ms)");
     // Step 10: returns only if nothing could be run.
-    return std::unexpected(exec_next_init(init_candidates(cfg.init, rdinit), argv, envp));
+    return std::unexpected(exec_next_init(init_candidates(cfg.init, rdinit), argv, envp,
+                                          [](const Error& e) { log::warning(e.message()); }));
   }
 };
 
