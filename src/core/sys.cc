@@ -1,8 +1,10 @@
 #include "core/sys.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +22,18 @@ Result<UniqueFd> open_at(int dirfd, const std::string& path, int flags,
   int fd = ::openat(dirfd, path.c_str(), flags | O_CLOEXEC, mode);
   if (fd < 0) return sys_error("open", path);
   return UniqueFd(fd);
+}
+
+Result<UniqueFd> openat2(int dirfd, const std::string& path, int flags,
+                         uint64_t resolve) {
+  struct open_how how {};
+  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+  how.resolve = resolve;
+  for (int attempt = 0;; ++attempt) {
+    long fd = ::syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how);
+    if (fd >= 0) return UniqueFd(static_cast<int>(fd));
+    if (errno != EAGAIN || attempt == 8) return sys_error("openat2", path);
+  }
 }
 
 Result<std::string> read_file(const std::string& path, size_t max_bytes) {
@@ -115,6 +129,8 @@ int64_t boottime_ns() {
   ::clock_gettime(CLOCK_BOOTTIME, &ts);
   return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
 }
+
+int64_t ms_since(int64_t t0_ns) { return (boottime_ns() - t0_ns) / 1000000; }
 
 std::string kernel_release() {
   struct utsname u;

@@ -17,6 +17,13 @@ namespace iofs::sys {
 Result<UniqueFd> open(const std::string& path, int flags, mode_t mode = 0);
 Result<UniqueFd> open_at(int dirfd, const std::string& path, int flags,
                          mode_t mode = 0);
+// openat2(2) (Linux >= 5.6): opens `path` below dirfd, resolved as the
+// RESOLVE_* bits of `resolve` say (RESOLVE_IN_ROOT: absolute symlinks and
+// ".." stay inside dirfd). O_CLOEXEC is added. EAGAIN, which a concurrent
+// rename gives RESOLVE_IN_ROOT and RESOLVE_BENEATH, is retried as openat2(2)
+// asks; ENOSYS (an older kernel, or valgrind) is returned as it is.
+Result<UniqueFd> openat2(int dirfd, const std::string& path, int flags,
+                         uint64_t resolve);
 
 // Reads a whole file; fails with EFBIG past max_bytes.
 Result<std::string> read_file(const std::string& path,
@@ -40,6 +47,8 @@ bool is_executable(const std::string& path);
 
 // Nanoseconds since boot (CLOCK_BOOTTIME), the clock kmsg timestamps use.
 int64_t boottime_ns();
+// Whole milliseconds from t0_ns, a boottime_ns() value, to now.
+int64_t ms_since(int64_t t0_ns);
 
 // The kernel release (uname -r).
 std::string kernel_release();

@@ -3,7 +3,6 @@
 #include <blkid/blkid.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/netlink.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -15,7 +14,6 @@
 #include <memory>
 #include <optional>
 
-#include "core/log.h"
 #include "core/strings.h"
 #include "core/sys.h"
 
@@ -132,22 +130,6 @@ class DeviceSearch {
   int probes_ = 0;
 };
 
-Result<UniqueFd> open_uevent_socket() {
-  int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                    NETLINK_KOBJECT_UEVENT);
-  if (fd < 0) return sys_error("socket", "NETLINK_KOBJECT_UEVENT");
-  UniqueFd sock(fd);
-  // A burst of events at driver probe time must not overflow the queue.
-  int size = 1 << 20;
-  (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size);
-  struct sockaddr_nl addr {};
-  addr.nl_family = AF_NETLINK;
-  addr.nl_groups = 1;  // the kernel's own events (udev's group is 2)
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    return sys_error("bind", "uevent netlink socket");
-  return sock;
-}
-
 }  // namespace
 
 Uevent parse_uevent(std::string_view msg) {
@@ -197,14 +179,12 @@ std::vector<std::string> present_modaliases() {
 Result<FoundDevice> wait_for_device(const DeviceSpec& spec,
                                     const std::string& hint,
                                     std::chrono::milliseconds timeout,
+                                    UniqueFd uevents,
                                     const ModaliasFn& on_modalias) {
   DeviceSearch search(spec);
   const int64_t deadline = sys::boottime_ns() + timeout.count() * 1000000;
 
-  // Subscribe before looking, so a device that appears in between is not
-  // missed. Without the socket (no CONFIG_NET) the sysfs scan still runs.
-  auto sock = open_uevent_socket();
-  if (!sock) log::warning(sock.error().message(), "; only devices present now will be found");
+  // Without the socket the sysfs scan still runs.
   if (on_modalias)
     for (const std::string& alias : present_modaliases()) on_modalias(alias);
 
@@ -213,15 +193,15 @@ Result<FoundDevice> wait_for_device(const DeviceSpec& spec,
   if (auto f = search.scan_sysfs()) return *f;
 
   char buf[8192];
-  while (sock) {
+  while (uevents.valid()) {
     int64_t left_ms = (deadline - sys::boottime_ns()) / 1000000;
     if (left_ms <= 0) break;
-    struct pollfd p {sock->get(), POLLIN, 0};
+    struct pollfd p {uevents.get(), POLLIN, 0};
     int n = ::poll(&p, 1, static_cast<int>(left_ms));
     if (n < 0 && errno != EINTR) return sys_error("poll", "uevent netlink socket");
     if (n <= 0) continue;
     for (;;) {
-      ssize_t len = ::recv(sock->get(), buf, sizeof buf, 0);
+      ssize_t len = ::recv(uevents.get(), buf, sizeof buf, 0);
       if (len < 0) {
         // Overflowed: events were lost, so look at everything again.
         if (errno == ENOBUFS) {

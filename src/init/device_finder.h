@@ -15,6 +15,7 @@
 
 #include "core/device_spec.h"
 #include "core/error.h"
+#include "core/unique_fd.h"
 
 namespace iofs {
 
@@ -30,9 +31,14 @@ struct FoundDevice {
 // loaded on demand, udev-style, while the wait goes on.
 using ModaliasFn = std::function<void(std::string_view modalias)>;
 
+// `uevents` is the kernel's uevent socket (core/uevent_socket.h), opened
+// by the caller just before, so that a device appearing before the first
+// look is not missed; without one (no CONFIG_NET: the caller says so) only
+// the devices present now can be found.
 Result<FoundDevice> wait_for_device(const DeviceSpec& spec,
                                     const std::string& hint,
                                     std::chrono::milliseconds timeout,
+                                    UniqueFd uevents,
                                     const ModaliasFn& on_modalias = {});
 
 // One uevent datagram: "ACTION@DEVPATH\0KEY=VALUE\0...". The views point

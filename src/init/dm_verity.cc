@@ -245,12 +245,16 @@ Result<AttachedImage> mount_verified_image(const std::string& image,
   if (auto r = dm.call(DM_DEV_REMOVE, "schedule removal of device-mapper device",
                        DM_DEFERRED_REMOVE);
       !r)
-    log::warning(r.error().message(), "; it stays after the initrd");
-  log::info("verity: ", shown_as, " is checked by dm-verity as ", attached.verity_device, " (",
-            v.hash_algorithm, ", root hash ", v.root_hash.substr(0, 16), "…, on corruption: ",
-            to_string(v.on_corruption),
-            v.root_hash_sig.empty() ? "" : ", root hash signature accepted by the kernel", ")");
+    attached.deferred_removal_refused = r.error();
   return attached;
+}
+
+std::string describe_verity(const std::string& shown_as, const VerityConfig& v,
+                            const AttachedImage& image) {
+  return str(shown_as, " is checked by dm-verity as ", image.verity_device, " (",
+             v.hash_algorithm, ", root hash ", v.root_hash.substr(0, 16), "…, on corruption: ",
+             to_string(v.on_corruption),
+             v.root_hash_sig.empty() ? "" : ", root hash signature accepted by the kernel", ")");
 }
 
 }  // namespace iofs

@@ -51,9 +51,16 @@ std::optional<uint64_t> verity_image_bytes(const VerityConfig& v);
 // paths::kLower. A regular file goes through a loop device first
 // (`need_loop` is called if /dev/loop-control is missing, to load the
 // driver); a block device (partition, pmem) is used directly. Errors name
-// the image as `shown_as` and say it was through dm-verity.
+// the image as `shown_as` and say it was through dm-verity. Logs nothing
+// above debug: describe_verity() is the line for the caller to log.
 Result<AttachedImage> mount_verified_image(const std::string& image,
                                            const std::string& shown_as, const Config& cfg,
                                            const std::function<void()>& need_loop = {});
+
+// "/boot/x.img is checked by dm-verity as /dev/dm-0 (sha256, root hash
+// 0123456789abcdef…, on corruption: eio)", for an image mount_verified_image()
+// attached as `image`.
+std::string describe_verity(const std::string& shown_as, const VerityConfig& v,
+                            const AttachedImage& image);
 
 }  // namespace iofs

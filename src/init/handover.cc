@@ -37,7 +37,7 @@ static void attach_console() {
 }
 
 Error exec_next_init(const std::vector<std::string>& candidates, char** argv,
-                     char** envp) {
+                     char** envp, const std::function<void(const Error&)>& on_skipped) {
   attach_console();
   std::vector<char*> args;
   for (char** a = argv; *a; ++a) args.push_back(*a);
@@ -48,7 +48,7 @@ Error exec_next_init(const std::vector<std::string>& candidates, char** argv,
     args[0] = const_cast<char*>(path.c_str());
     ::execve(path.c_str(), args.data(), envp);
     int err = errno;
-    if (err != ENOENT) log::warning(Error{"exec", path, err}.message());
+    if (err != ENOENT && on_skipped) on_skipped(Error{"exec", path, err});
     tried += str(tried.empty() ? "" : ", ", path, " (", std::strerror(err), ")");
   }
   return Error{"no init could be run in the new root;", str("tried ", tried), 0};

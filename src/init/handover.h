@@ -1,6 +1,7 @@
 // Leaving PID 1: exec the next init, or take the failure action.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,12 @@ std::vector<std::string> init_candidates(const std::string& configured,
 
 // Makes sure fds 0-2 are the console and execs the first candidate that runs,
 // with argv[1..] and envp exactly as the kernel gave them to us. Returns
-// only when none could be run.
+// only when none could be run. A candidate that is there but does not run
+// (not ENOENT) is passed to on_skipped before the next is tried: once a
+// later one runs, nothing returns to say so.
 Error exec_next_init(const std::vector<std::string>& candidates, char** argv,
-                     char** envp);
+                     char** envp,
+                     const std::function<void(const Error&)>& on_skipped = {});
 
 // What happens after a fatal error when nothing was configured.
 FailureAction default_failure_action();

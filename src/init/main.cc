@@ -20,6 +20,8 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "core/sys.h"
+#include "core/uevent_socket.h"
+#include "core/version.h"
 #include "init/boot_config.h"
 #include "init/device_finder.h"
 #include "init/dm_verity.h"
@@ -32,15 +34,8 @@
 #include "init/service_mode.h"
 #include "init/switch_root.h"
 
-#ifndef IOFS_VERSION
-#define IOFS_VERSION "unknown"
-#endif
-
 namespace iofs {
 namespace {
-
-
-int64_t ms_since(int64_t t0_ns) { return (sys::boottime_ns() - t0_ns) / 1000000; }
 
 struct Boot {
   char** argv;
@@ -123,7 +118,7 @@ struct Boot {
         int err = outcomes[i].err;
         if (err != 0) log::error(Error{"load module", str(moddir, "/", plan[i].path), err}.message());
       }
-    log::info("modules: loop driver loaded in ", ms_since(t0), " ms, ",
+    log::info("modules: loop driver loaded in ", sys::ms_since(t0), " ms, ",
               cfg.verity.enabled ? "for dm-verity over the image file" : "for the loop-device fallback");
   }
 
@@ -136,8 +131,14 @@ struct Boot {
       on_modalias = [this](std::string_view alias) {
         if (loader->request_for_device(alias) > 0) log::debug("device ", alias, " wants a driver");
       };
-    auto found = wait_for_device(spec, cfg.bootfs_hint, cfg.timeout, on_modalias);
-    device_ms = ms_since(t0);
+    // Subscribed before the wait first looks, so that no device is missed.
+    // A burst of events at driver probe time must not overflow the queue.
+    auto uevents = open_uevent_socket(UeventGroup::kernel, 1 << 20);
+    if (!uevents)
+      log::warning(uevents.error().message(), "; only devices present now will be found");
+    auto found = wait_for_device(spec, cfg.bootfs_hint, cfg.timeout,
+                                 uevents ? std::move(*uevents) : UniqueFd(), on_modalias);
+    device_ms = sys::ms_since(t0);
     if (!found) {
       finish_loading_modules();
       Error e = found.error();
@@ -159,7 +160,14 @@ struct Boot {
     if (dev) boot_dev = {dev->devnode, dev->fstype};
     MountedLayers m = TRY(iofs::mount_layers(cfg, boot_dev, [this] { load_loop_driver(); }));
     overlays = std::move(m.root.overlays);
-    mount_ms = ms_since(t0);
+    mount_ms = sys::ms_since(t0);
+    if (m.image.deferred_removal_refused)
+      log::warning(m.image.deferred_removal_refused->message(), "; it stays after the initrd");
+    if (m.image.how == ImageAttach::verity)
+      log::info("verity: ", describe_verity(m.shown, cfg.verity, m.image));
+    if (m.root.volatile_refused)
+      log::info("overlay refused 'volatile' (", m.root.volatile_refused->message(),
+                "), retrying without");
     std::string how = describe_image(cfg, m.image);
     if (cfg.root_layout == RootLayout::tmpfs)
       log::info("mount: ", m.shown, " (", how, ") under a tmpfs root with ", overlays.size(),
@@ -175,12 +183,18 @@ struct Boot {
   Result<void> enter_new_root() {
     loader.reset();  // no module threads may outlive this: fork and exec follow
     int64_t t0 = sys::boottime_ns();
-    OldRootCleanup c = TRY(switch_root(paths::kNewRoot));
-    start_release_watcher(std::move(overlays));
-    switch_ms = ms_since(t0);
+    SwitchedRoot switched = TRY(switch_root(paths::kNewRoot));
+    for (const Error& e : switched.not_moved)
+      log::warning(e.message(), "; detaching it instead");
+    if (switched.cleanup_failure)
+      log::warning(switched.cleanup_failure->message(), "; the old initramfs stays in memory");
+    if (auto w = start_release_watcher(std::move(overlays)); !w)
+      log::warning(w.error().message(), "; the initrd's overlays stay mounted after it");
+    switch_ms = sys::ms_since(t0);
     log::info("switch: root is the ", to_string(cfg.root_layout), " in ", switch_ms, " ms",
-              c == OldRootCleanup::started ? ", freeing the old initramfs in the background"
-                                           : "");
+              switched.cleanup == OldRootCleanup::started
+                  ? ", freeing the old initramfs in the background"
+                  : "");
     return {};
   }
 
@@ -189,19 +203,20 @@ struct Boot {
     auto api = mount_api_filesystems();
     if (!log::open_kmsg()) log::use_stderr();
     TRY(std::move(api));
-    log::info("initoverlayfs ", IOFS_VERSION, " started ", start_ns / 1000000,
+    log::info("initoverlayfs ", kVersion, " started ", start_ns / 1000000,
               " ms after boot");
     TRY(read_config());
     TRY(start_loading_modules());
     std::optional<FoundDevice> dev;
-    if (cfg.placement != Placement::initrd) dev = TRY(find_boot_device());
+    if (placement_info(cfg.placement).device != ImageDevice::none) dev = TRY(find_boot_device());
     finish_loading_modules();
     TRY(mount_layers(dev ? &*dev : nullptr));
     TRY(enter_new_root());
-    log::info("ready in ", ms_since(start_ns), " ms (modules ", modules_ms, " ms, device ",
+    log::info("ready in ", sys::ms_since(start_ns), " ms (modules ", modules_ms, " ms, device ",
               device_ms, " ms, mount ", mount_ms, " ms, switch ", switch_ms, " ms)");
     // Step 10: returns only if nothing could be run.
-    return std::unexpected(exec_next_init(init_candidates(cfg.init, rdinit), argv, envp));
+    return std::unexpected(exec_next_init(init_candidates(cfg.init, rdinit), argv, envp,
+                                          [](const Error& e) { log::warning(e.message()); }));
   }
 };
 
@@ -231,7 +246,7 @@ int main(int argc, char** argv, char** envp) {
   if (argc == 2 && std::strcmp(argv[1], "--systemd") == 0) return run_service_mode();
   if (argc == 2 && std::strcmp(argv[1], "--systemd-switch-root") == 0) return run_switch_root_request();
   if (argc > 1 && std::strcmp(argv[1], "--version") == 0) {
-    std::printf("initoverlayfs %s\n", IOFS_VERSION);
+    std::printf("initoverlayfs %s\n", kVersion);
     return 0;
   }
   usage();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -36,6 +37,9 @@ struct AttachedImage {
   ImageAttach how;
   std::string loop_device;    // set when how == loop, or verity over a file
   std::string verity_device;  // set when how == verity: /dev/dm-N
+  // verity: the kernel refused the deferred removal of the device, so it
+  // stays after the initrd (the boot still goes on).
+  std::optional<Error> deferred_removal_refused;
 
   std::string describe() const;  // "file-backed", "loop device /dev/loop0", ...
 };

@@ -82,15 +82,12 @@ bool same_inode(const struct stat& a, const struct stat& b) {
 
 }  // namespace
 
-void start_release_watcher(std::vector<UniqueFd> overlays) {
-  if (overlays.empty()) return;
+Result<void> start_release_watcher(std::vector<UniqueFd> overlays) {
+  if (overlays.empty()) return {};
   pid_t pid = ::fork();
-  if (pid < 0) {
-    log::warning(Error{"fork", "release watcher", errno}.message(),
-                 "; the initrd's overlays stay mounted after it");
-    return;
-  }
+  if (pid < 0) return sys_error("fork", "release watcher");
   if (pid == 0) watch(std::move(overlays));
+  return {};
 }
 
 }  // namespace iofs

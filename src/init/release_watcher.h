@@ -17,6 +17,7 @@
 
 #include <vector>
 
+#include "core/error.h"
 #include "core/unique_fd.h"
 
 namespace iofs {
@@ -26,7 +27,9 @@ inline constexpr const char* kReleaseProcessName = "iofs-release";
 
 // Forks the watcher, which takes the fds (O_PATH on each overlay's root).
 // Does nothing when there are none. Must be called in the new root, after
-// switch_root(), with /proc mounted.
-void start_release_watcher(std::vector<UniqueFd> overlays);
+// switch_root(), with /proc mounted. Fails only if it cannot fork; the
+// overlays then stay mounted after the initrd. The watcher logs its own
+// outcome: it outlives its caller.
+Result<void> start_release_watcher(std::vector<UniqueFd> overlays);
 
 }  // namespace iofs

@@ -27,9 +27,10 @@ void copy_owner_and_mode(const std::string& path, const struct stat& like) {
 // An overlay of lower at target, with upper/work directories named `name`
 // on the upper tmpfs. "volatile" (Linux >= 5.10) skips syncs of the upper
 // layer, which is a tmpfs anyway; an older overlayfs rejects it with EINVAL
-// and gets the mount without it.
+// and gets the mount without it. Returns whether it took "volatile"; the
+// first refusal is kept in root.volatile_refused.
 Result<bool> mount_overlay(const std::string& lower, const std::string& name,
-                           const std::string& target) {
+                           const std::string& target, NewRoot& root) {
   const std::string upper = paths::kUpperFs + "/upper" + name;
   const std::string work = paths::kUpperFs + "/work" + name;
   TRY(sys::make_dirs(upper));
@@ -40,7 +41,7 @@ Result<bool> mount_overlay(const std::string& lower, const std::string& name,
   auto r = sys::mount("overlay", target, "overlay", 0, opts + ",volatile");
   if (r) return true;
   if (r.error().err != EINVAL) return std::unexpected(r.error());
-  log::info("overlay refused 'volatile' (", r.error().message(), "), retrying without");
+  if (!root.volatile_refused) root.volatile_refused = r.error();
   TRY(sys::mount("overlay", target, "overlay", 0, opts));
   return false;
 }
@@ -87,7 +88,7 @@ Result<bool> place_entry(const std::string& name, NewRoot& root) {
     // An empty directory (dev, proc, run, a mount point) needs no overlay:
     // what is written there lands in the tmpfs root.
     if (is_empty_dir(lower)) return true;
-    bool v = TRY(mount_overlay(lower, "/" + name, target));
+    bool v = TRY(mount_overlay(lower, "/" + name, target, root));
     root.overlays.push_back(TRY(sys::open(target, O_PATH | O_DIRECTORY)));
     return v;
   }
@@ -145,7 +146,7 @@ Result<NewRoot> mount_new_root(RootLayout layout, const std::string& tmpfs_size)
   TRY(sys::make_dirs(paths::kNewRoot));
   if (layout == RootLayout::tmpfs) return mount_tmpfs_root(tmpfs_size);
   NewRoot root;
-  root.is_volatile = TRY(mount_overlay(paths::kLower, "", paths::kNewRoot));
+  root.is_volatile = TRY(mount_overlay(paths::kLower, "", paths::kNewRoot, root));
   return root;
 }
 

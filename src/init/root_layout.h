@@ -2,6 +2,7 @@
 // of the staging mounts once the new root holds them.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,9 @@ namespace iofs {
 
 struct NewRoot {
   bool is_volatile = false;  // every overlay took "volatile"
+  // Why an overlay was mounted without "volatile" (an older overlayfs
+  // refuses it): the first refusal, for the caller to report.
+  std::optional<Error> volatile_refused;
   // root_layout tmpfs: an O_PATH fd on the root of each per-directory
   // overlay, for the release watcher (release_watcher.h).
   std::vector<UniqueFd> overlays;

@@ -9,7 +9,6 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "core/log.h"
 #include "core/strings.h"
 #include "core/sys.h"
 
@@ -48,19 +47,20 @@ void delete_tree(int dirfd, dev_t dev) {
 
 }  // namespace
 
-Result<OldRootCleanup> switch_root(const std::string& new_root) {
+Result<SwitchedRoot> switch_root(const std::string& new_root) {
   // MS_MOVE fails when the parent mount is shared (see mount(2), EINVAL);
   // the kernel's rootfs is private, but a container's / may not be.
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
     return sys_error("make private", "/");
 
+  SwitchedRoot switched;
   for (const char* api : {"/dev", "/proc", "/sys", "/run"}) {
     std::string target = new_root + api;
     auto moved = sys::make_dir(target);
     if (moved) moved = sys::move_mount(api, target);
     if (!moved) {
       // The next init mounts its own; ours must not stay hidden below.
-      log::warning(moved.error().message(), "; detaching it instead");
+      switched.not_moved.push_back(moved.error());
       (void)::umount2(api, MNT_DETACH);
     }
   }
@@ -77,19 +77,20 @@ Result<OldRootCleanup> switch_root(const std::string& new_root) {
   if (::chroot(".") != 0) return sys_error("chroot", new_root);
   if (::chdir("/") != 0) return sys_error("chdir", "/");
 
-  if (!old_is_ram) return OldRootCleanup::skipped_not_ramfs;
+  if (!old_is_ram) return switched;
   pid_t pid = ::fork();
   if (pid < 0) {
-    log::warning(Error{"fork", "old root cleanup", errno}.message(),
-                 "; the old initramfs stays in memory");
-    return OldRootCleanup::skipped_not_ramfs;
+    switched.cleanup = OldRootCleanup::fork_failed;
+    switched.cleanup_failure = Error{"fork", "old root cleanup", errno};
+    return switched;
   }
   if (pid == 0) {
     ::prctl(PR_SET_NAME, kCleanupProcessName);
     delete_tree(old_root.get(), st.st_dev);
     ::_exit(0);
   }
-  return OldRootCleanup::started;
+  switched.cleanup = OldRootCleanup::started;
+  return switched;
 }
 
 }  // namespace iofs

@@ -2,19 +2,30 @@
 // systemd's switch_root() use.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 
 namespace iofs {
 
-enum class OldRootCleanup { started, skipped_not_ramfs };
+enum class OldRootCleanup { started, skipped_not_ramfs, fork_failed };
+
+// What the switch did besides the switch itself, for the caller to report.
+struct SwitchedRoot {
+  OldRootCleanup cleanup = OldRootCleanup::skipped_not_ramfs;
+  std::optional<Error> cleanup_failure;  // fork_failed: the old initramfs stays in memory
+  // /dev, /proc, /sys or /run that could not be moved into the new root and
+  // were detached instead (the next init mounts its own).
+  std::vector<Error> not_moved;
+};
 
 // Moves /dev, /proc, /sys, /run into new_root, moves new_root onto /,
 // chroots into it, and starts freeing the old root's files in a child
 // process when the old root is a ramfs or tmpfs (the initramfs), so the
 // hand-over is not delayed by it.
-Result<OldRootCleanup> switch_root(const std::string& new_root);
+Result<SwitchedRoot> switch_root(const std::string& new_root);
 
 // The name the cleanup process carries (/proc/PID/comm).
 inline constexpr const char* kCleanupProcessName = "iofs-cleanup";

@@ -1,10 +1,9 @@
 // Systemd mode: the builder's --mode and --dracut command lines, the dracut
-// command it runs, and the udev link names the service waits for.
+// command it runs, and the switch-root request to systemd.
 #include <gtest/gtest.h>
 
 #include "builder/options.h"
 #include "builder/systemd_initramfs.h"
-#include "init/service_mode.h"
 #include "init/systemd_bus.h"
 
 using namespace iofs;
@@ -108,40 +107,6 @@ TEST(SystemdDracutArgv, MinimalAndPrivate) {
   spec.compression = "none";
   argv = systemd_dracut_argv(spec, "/c", "/o");
   EXPECT_TRUE(has({"--no-compress"}));
-}
-
-TEST(UdevLinks, EncodeAsBlkidDoes) {
-  EXPECT_EQ(udev_encode("5352cc4b-0a1b"), "5352cc4b-0a1b");
-  EXPECT_EQ(udev_encode("my boot"), "my\\x20boot");
-  EXPECT_EQ(udev_encode("a/b\\c"), "a\\x2fb\\x5cc");
-  EXPECT_EQ(udev_encode("#+-.:=@_"), "#+-.:=@_");
-  EXPECT_EQ(udev_encode("b\xc3\xa4t"), "b\xc3\xa4t");    // valid UTF-8 stays
-  EXPECT_EQ(udev_encode("b\xc3t"), "b\\xc3t");             // a broken sequence does not
-  EXPECT_EQ(udev_encode("\xff"), "\\xff");
-}
-
-// What service mode waits for, given the config's bootfs: the link udev's
-// 60-persistent-storage.rules make from blkid's ID_FS_UUID_ENC,
-// ID_FS_LABEL_ENC, ID_PART_ENTRY_UUID and ID_PART_ENTRY_NAME.
-TEST(UdevLinks, WaitsForTheLinkUdevMakesForTheBootDevice) {
-  struct Case {
-    const char* bootfs;
-    const char* link;
-  } cases[] = {
-      {"UUID=5352cc4b-9b3c-4d2e-8f0a-6c1d2e3f4a5b",
-       "/dev/disk/by-uuid/5352cc4b-9b3c-4d2e-8f0a-6c1d2e3f4a5b"},
-      {"UUID=5D3E-1A2B", "/dev/disk/by-uuid/5D3E-1A2B"},  // vfat
-      {"LABEL=my boot", "/dev/disk/by-label/my\\x20boot"},
-      {"LABEL=efi/boot", "/dev/disk/by-label/efi\\x2fboot"},
-      {"PARTUUID=0a1b2c3d-01", "/dev/disk/by-partuuid/0a1b2c3d-01"},
-      {"PARTLABEL=initoverlayfs_a", "/dev/disk/by-partlabel/initoverlayfs_a"},
-      {"/dev/vda1", "/dev/vda1"},
-  };
-  for (const Case& c : cases) {
-    auto spec = parse_device_spec(c.bootfs);
-    ASSERT_TRUE(spec) << c.bootfs << ": " << spec.error().message();
-    EXPECT_EQ(udev_link_path(*spec), c.link) << c.bootfs;
-  }
 }
 
 TEST(SystemdBus, SwitchRootMessageLayout) {
