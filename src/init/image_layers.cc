@@ -58,8 +58,8 @@ Result<MountedLayers> mount_layers(const Config& cfg, const BootDevice& dev,
                                    const std::function<void()>& need_loop) {
   auto [image, shown] = TRY(mount_image(cfg, dev, need_loop));
   NewRoot root = TRY(mount_new_root(cfg.root_layout, cfg.tmpfs_size));
-  detach_staging_mounts();
-  return MountedLayers{std::move(shown), std::move(image), std::move(root)};
+  std::vector<Error> left = detach_staging_mounts();
+  return MountedLayers{std::move(shown), std::move(image), std::move(root), std::move(left)};
 }
 
 std::string describe_image(const Config& cfg, const AttachedImage& image) {

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/config.h"
 #include "core/error.h"
@@ -22,6 +23,7 @@ struct MountedLayers {
   std::string shown;  // the image as the user knows it: /boot/NAME.img, /dev/vda2, ...
   AttachedImage image;
   NewRoot root;
+  std::vector<Error> staging_left;  // staging mounts that could not be detached
 };
 
 // Mounts the image (through dm-verity when cfg.verity.enabled) for

@@ -159,6 +159,7 @@ struct Boot {
     BootDevice boot_dev;
     if (dev) boot_dev = {dev->devnode, dev->fstype};
     MountedLayers m = TRY(iofs::mount_layers(cfg, boot_dev, [this] { load_loop_driver(); }));
+    for (const Error& e : m.staging_left) log::warning(e.message());
     overlays = std::move(m.root.overlays);
     mount_ms = sys::ms_since(t0);
     if (m.image.deferred_removal_refused)

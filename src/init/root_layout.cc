@@ -9,7 +9,6 @@
 
 #include <cstdio>
 
-#include "core/log.h"
 #include "core/strings.h"
 #include "core/sys.h"
 #include "init/mounts.h"
@@ -150,14 +149,16 @@ Result<NewRoot> mount_new_root(RootLayout layout, const std::string& tmpfs_size)
   return root;
 }
 
-void detach_staging_mounts() {
+std::vector<Error> detach_staging_mounts() {
+  std::vector<Error> failed;
   for (const std::string& m : {paths::kLower, paths::kUpperFs, paths::kBoot}) {
     // EINVAL: not a mount point (no boot filesystem in this placement).
     if (::umount2(m.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
-      log::warning(Error{"detach", m, errno}.message());
+      failed.push_back(Error{"detach", m, errno});
     (void)::rmdir(m.c_str());
   }
   (void)::rmdir(paths::kStage.c_str());
+  return failed;
 }
 
 }  // namespace iofs

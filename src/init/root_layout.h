@@ -40,6 +40,8 @@ Result<NewRoot> mount_new_root(RootLayout layout, const std::string& tmpfs_size)
 // the next init leaves the initrd), so do the image and the boot filesystem,
 // which /run carried into the real system otherwise: a read-only
 // superblock of /boot that the real system could not mount read-write.
-void detach_staging_mounts();
+// Returns the ones that could not be detached (the caller logs them; the
+// boot goes on).
+std::vector<Error> detach_staging_mounts();
 
 }  // namespace iofs

@@ -61,6 +61,7 @@ struct Service {
         cfg.bootfstype.empty())
       boot_dev.fstype = probe_filesystem_type(dev);
     MountedLayers m = TRY(iofs::mount_layers(cfg, boot_dev));
+    for (const Error& e : m.staging_left) log::warning(e.message());
     mount_ms = sys::ms_since(t0);
     if (m.root.volatile_refused)
       log::info("overlay refused 'volatile' (", m.root.volatile_refused->message(),
