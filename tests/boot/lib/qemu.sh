@@ -32,7 +32,10 @@ QEMU_BOOT_WALL=
 # the wall time taken, in seconds.
 #
 # Environment: QEMU_TIMEOUT (default 180), QEMU_ICOUNT=1 (deterministic guest
-# clock, 1 ns per instruction: for timing; about twice the wall time),
+# clock, 1 ns per instruction: for timing; about twice the wall time; idle
+# time jumps to the next timer, sleep=off), QEMU_ICOUNT=sleep (the same, but
+# idle time passes at the host's pace, sleep=on: for boots that wait on a
+# disk, see ../shared/PLATFORM.md),
 # QEMU_MEM (MiB, default 1024), QEMU_SMP (default 1), QEMU_BIN.
 qemu_boot() {
 	if (($# < 3)); then
@@ -71,6 +74,8 @@ qemu_boot() {
 	[[ -n $initrd ]] && cmd+=(-initrd "$initrd")
 	# shellcheck disable=SC2054 # the comma is part of the option value
 	[[ ${QEMU_ICOUNT:-0} == 1 ]] && cmd+=(-icount shift=0,sleep=off)
+	# shellcheck disable=SC2054
+	[[ ${QEMU_ICOUNT:-0} == sleep ]] && cmd+=(-icount shift=0,sleep=on)
 	cmd+=("${qargs[@]}")
 
 	local rc=0 t0 t1

@@ -57,11 +57,15 @@ system_times() {
 	fi
 	mu=$(_sys_ts 'Reached target multi-user\.target' <<<"$tl")
 	mem=$(system_report "$log" memavailable | awk '{ printf "%d", $1 / 1024 }')
+	# The probe in the initrd (guest/): MemAvailable at its last moment.
+	local imem
+	imem=$({ grep -aoE 'IOFS-INITRD-MEM MemAvailable: +[0-9]+ kB' <<<"$console" || true; } | tail -n 1 | awk '{ printf "%d", $3 / 1024 }')
 	printf 'kernel_init %s\n' "${kinit:--}"
 	printf 'initrd_init %s\n' "${initrd:--}"
 	printf 'real_systemd %s\n' "${real:--}"
 	printf 'multi_user %s\n' "${mu:--}"
 	printf 'memavailable_mib %s\n' "${mem:--}"
+	printf 'initrd_memavailable_mib %s\n' "${imem:--}"
 	printf 'summary %s\n' "$({ grep -aoE 'initoverlayfs: ready in [0-9]+ ms' <<<"$console" || true; } | head -n 1 | cut -d' ' -f2-)"
 }
 
@@ -149,7 +153,8 @@ system_compare() {
 	row "initrd's systemd or init script (s)" "${o[initrd_init]:-}" "${i[initrd_init]:-}"
 	row "real root's systemd (guest s)" "${o[real_systemd]:-}" "${i[real_systemd]:-}"
 	row "multi-user.target reached (guest s)" "${o[multi_user]:-}" "${i[multi_user]:-}"
-	row "MemAvailable then (MiB)" "${o[memavailable_mib]:-}" "${i[memavailable_mib]:-}"
+	row "MemAvailable, last in initrd (MiB)" "${o[initrd_memavailable_mib]:-}" "${i[initrd_memavailable_mib]:-}"
+	row "MemAvailable at multi-user (MiB)" "${o[memavailable_mib]:-}" "${i[memavailable_mib]:-}"
 	row "system state" "$(state "$olog")" "$(state "$ilog")"
 	row "/boot in the running system" "$( [[ -s $olog ]] && system_report "$olog" boot)" "$( [[ -s $ilog ]] && system_report "$ilog" boot)"
 	row "early mounts left" "$(mounts "$olog")" "$(mounts "$ilog")"

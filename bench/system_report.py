@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""The summary of a bench/system.sh run: medians with their spread per
+workload and mode, the phase timeline, U, G and M, and issue 12's targets
+as ratios. Reads RESULTS/results.csv and RESULTS/machine.txt; prints
+Markdown.
+
+  python3 bench/system_report.py RESULTS_DIR
+"""
+import csv
+import statistics
+import sys
+from collections import defaultdict
+
+OUTLIER = 0.25  # a boot this far from its case's median time to the real root
+
+
+def num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def main(results):
+    rows = list(csv.DictReader(open(f"{results}/results.csv")))
+    machine = open(f"{results}/machine.txt").read().strip()
+    cases = defaultdict(list)
+    for r in rows:
+        cases[(r["workload"], r["mode"], int(r["smp"]))].append(r)
+
+    # Outliers: a boot that did not reach the real root, or whose time to
+    # it is far from the median of the others of its case.
+    kept, dropped = {}, []
+    for key, rs in cases.items():
+        times = [num(r["real_systemd"]) for r in rs if num(r["real_systemd"]) is not None]
+        med = statistics.median(times) if times else None
+        good = []
+        for r in rs:
+            t = num(r["real_systemd"])
+            if t is None or r["state"] != "running":
+                dropped.append((r, f"state {r['state']}, real root {r['real_systemd'] or '-'}"))
+            elif len(times) >= 3 and abs(t - med) > OUTLIER * med:
+                dropped.append((r, f"real root at {t:.2f} s, median {med:.2f} s"))
+            else:
+                good.append(r)
+        kept[key] = good
+
+    def stat(key, field):
+        vals = [num(r[field]) for r in kept.get(key, []) if num(r[field]) is not None]
+        if not vals:
+            return None, None, None
+        return statistics.median(vals), min(vals), max(vals)
+
+    def cell(key, field, fmt="{:.2f}", scale=1.0):
+        m, lo, hi = stat(key, field)
+        if m is None:
+            return "-"
+        s = fmt.format(m * scale)
+        if hi - lo > 1e-9:
+            s += " (" + fmt.format(lo * scale) + "–" + fmt.format(hi * scale) + ")"
+        return s
+
+    out = []
+    p = out.append
+    p("# System benchmark (issue 12)\n")
+    p("```\n" + machine + "\n```\n")
+    p("Medians of the boots kept, (min–max) where they differ; guest seconds from the kernel's clock. "
+      "Phases: the kernel runs `/init` → (initoverlayfs ready: its mini initramfs done) → the image's "
+      "or initramfs's own init (initrd systemd, or initramfs-tools' /init) → the real root's systemd "
+      "→ multi-user. MemAvailable: at the last moment in the initrd (a probe the test systems' "
+      "generators put there) and at multi-user.\n")
+    p("| workload | mode | vCPUs | boots | Run /init | ready (ms) | modules (ms) | M (ms) | initrd init | real root | multi-user | MemAvail initrd (MiB) | MemAvail multi-user (MiB) | bootloader reads (MiB) | on /boot (MiB) |")
+    p("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    workloads = []
+    for (w, m, smp) in cases:
+        if w not in workloads:
+            workloads.append(w)
+    order = {"classic": 0, "classic-lz4": 1, "init": 2, "systemd": 3}
+    for key in sorted(cases, key=lambda k: (workloads.index(k[0]), k[2], order.get(k[1], 9))):
+        w, m, smp = key
+        p(f"| {w} | {m} | {smp} | {len(kept[key])}/{len(cases[key])} | {cell(key, 'kernel_init')} | "
+          f"{cell(key, 'ready_ms', '{:.0f}')} | {cell(key, 'modules_ms', '{:.0f}')} | {cell(key, 'm_ms', '{:.0f}')} | "
+          f"{cell(key, 'initrd_init')} | {cell(key, 'real_systemd')} | {cell(key, 'multi_user')} | "
+          f"{cell(key, 'initrd_mem_mib', '{:.0f}')} | {cell(key, 'mem_mib', '{:.0f}')} | "
+          f"{cell(key, 'boot_read_bytes', '{:.1f}', 1 / 1048576)} | {cell(key, 'boot_fs_bytes', '{:.1f}', 1 / 1048576)} |")
+    p("")
+    if dropped:
+        p("Boots left out of the medians:\n")
+        for r, why in dropped:
+            p(f"- {r['workload']} {r['mode']} {r['smp']} vCPU run {r['run']}: {why}")
+        p("")
+
+    # U, G, M and the targets, 1 vCPU under icount.
+    p("## U, G, M and the targets (1 vCPU, -icount sleep=on)\n")
+    p("U = classic's `Run /init` − initoverlayfs's (what unpacking costs); G = classic's time to the real "
+      "root's systemd − initoverlayfs's (what the user gains); M = the load time of the modules only "
+      "initoverlayfs needs (erofs, overlay, loop and their dependencies), same boots.\n")
+    p("| workload | mode | unpacked (MiB) | U (s) | G (s) | G / U | U − G (s) | M (s) | U − G − M (s) | target | met |")
+    p("|---|---|---|---|---|---|---|---|---|---|---|")
+    for w in workloads:
+        c = (w, "classic", 1)
+        if c not in cases:
+            continue
+        unpacked = stat(c, "unpacked_bytes")[0]
+        for mode in ("init", "systemd"):
+            i = (w, mode, 1)
+            if i not in cases:
+                continue
+            ck, ik = stat(c, "kernel_init")[0], stat(i, "kernel_init")[0]
+            cr, ir = stat(c, "real_systemd")[0], stat(i, "real_systemd")[0]
+            mm = stat(i, "m_ms")[0]
+            if None in (ck, ik, cr, ir):
+                p(f"| {w} | {mode} | | | | | | | | | no complete boots |")
+                continue
+            U, G = ck - ik, cr - ir
+            M = mm / 1000 if mm is not None else None
+            if w == "fat":
+                target = "U − G ≤ M + 0.15 s; G ≥ 0.9 U (at ≥ 250 MiB)"
+                met = (M is not None and U - G <= M + 0.15) and G >= 0.9 * U
+            elif w == "small":
+                target = "G ≥ −0.02 s"
+                met = G >= -0.02
+            else:
+                target = "G ≥ 0.8 U"
+                met = G >= 0.8 * U
+            if w == "fat" and (w, "classic-lz4", 1) in cases:
+                lz = stat((w, "classic-lz4", 1), "real_systemd")[0]
+                if lz is not None:
+                    target += f"; faster than classic lz4 ({lz:.2f} s vs {ir:.2f} s)"
+                    met = met and ir < lz
+            p(f"| {w} | {mode} | {unpacked / 1048576 if unpacked else 0:.0f} | {U:.2f} | {G:.2f} | "
+              f"{G / U if U else float('nan'):.2f} | {U - G:.2f} | {M if M is not None else float('nan'):.2f} | "
+              f"{(U - G - M) if M is not None else float('nan'):.2f} | {target} | {'met' if met else 'not met'} |")
+    p("")
+    p("## Memory and bytes (1 vCPU)\n")
+    p("| workload | mode | MemAvail initrd − classic (MiB) | 0.6 × unpacked (MiB) | met | MemAvail multi-user − classic (MiB) | on /boot / classic | ≤ 1.3 |")
+    p("|---|---|---|---|---|---|---|---|")
+    for w in workloads:
+        c = (w, "classic", 1)
+        if c not in cases:
+            continue
+        unpacked = stat(c, "unpacked_bytes")[0] or 0
+        for mode in ("init", "systemd"):
+            i = (w, mode, 1)
+            if i not in cases:
+                continue
+            ci, ii = stat(c, "initrd_mem_mib")[0], stat(i, "initrd_mem_mib")[0]
+            cm, im = stat(c, "mem_mib")[0], stat(i, "mem_mib")[0]
+            cb, ib = stat(c, "boot_fs_bytes")[0], stat(i, "boot_fs_bytes")[0]
+            d_initrd = (ii - ci) if None not in (ci, ii) else None
+            need = 0.6 * unpacked / 1048576
+            p(f"| {w} | {mode} | {d_initrd if d_initrd is not None else '-'} | {need:.0f} | "
+              f"{('met' if d_initrd >= need else 'not met') if d_initrd is not None else '-'} | "
+              f"{(im - cm) if None not in (cm, im) else '-'} | {ib / cb if cb and ib else float('nan'):.2f} | "
+              f"{('yes' if cb and ib and ib / cb <= 1.3 else 'no')} |")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
