@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -119,19 +118,13 @@ Result<UniqueFd> resolve_in_root_slow(int root, const std::string& path) {
 Result<UniqueFd> Extractor::open_dir(const std::string& path) const {
   const char* p = path.empty() ? "." : path.c_str();
   if (g_without_openat2) return resolve_in_root_slow(root_.get(), p);
-  open_how how{};
-  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  for (int attempt = 0;; ++attempt) {
-    long fd = ::syscall(SYS_openat2, root_.get(), p, &how, sizeof how);
-    if (fd >= 0) return UniqueFd(static_cast<int>(fd));
-    if (errno == ENOSYS) {
-      g_without_openat2 = true;
-      return resolve_in_root_slow(root_.get(), p);
-    }
-    // EAGAIN: a concurrent rename; openat2(2) asks to retry.
-    if (errno != EAGAIN || attempt == 8) return sys_error("openat2", p);
+  auto fd = sys::openat2(root_.get(), p, O_PATH | O_DIRECTORY,
+                         RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+  if (!fd && fd.error().err == ENOSYS) {
+    g_without_openat2 = true;
+    return resolve_in_root_slow(root_.get(), p);
   }
+  return fd;
 }
 
 Result<UniqueFd> Extractor::make_parent(const std::vector<std::string>& comps,

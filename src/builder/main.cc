@@ -27,6 +27,7 @@
 #include "builder/say.h"
 #include "builder/scratch.h"
 #include "builder/summary.h"
+#include "core/version.h"
 
 namespace iofs {
 namespace {
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (opts->mode == Mode::version) {
-    std::printf("initoverlayfs-install %s\n", IOFS_VERSION);
+    std::printf("initoverlayfs-install %s\n", kVersion);
     return 0;
   }
   // The host's defaults go first, so that the command line wins.

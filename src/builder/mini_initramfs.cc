@@ -11,6 +11,7 @@
 
 #include "builder/cpio.h"
 #include "builder/spawn.h"
+#include "core/version.h"
 #include "core/strings.h"
 #include "core/sys.h"
 
@@ -83,7 +84,7 @@ Result<std::string> mini_initramfs_cpio(const MiniInitramfsSpec& spec) {
   file("init", TRY(sys::read_file(spec.program, 64 << 20)), 0755);
   file("etc/initoverlayfs.conf", spec.config_text, 0644);
   for (const auto& [name, data] : spec.extra_files) file(name, data, 0644);
-  file(std::string(kMiniInitramfsMarker), str("initoverlayfs-install ", IOFS_VERSION, "\n"), 0644);
+  file(std::string(kMiniInitramfsMarker), str("initoverlayfs-install ", kVersion, "\n"), 0644);
   if (!spec.plan.empty()) {
     std::vector<PlannedModule> stored = spec.plan;
     const std::vector<bool> at_start = loaded_at_start(spec.plan);
