@@ -95,13 +95,14 @@ def main(results):
     p("U = classic's `Run /init` − initoverlayfs's (what unpacking costs); G = classic's time to the real "
       "root's systemd − initoverlayfs's (what the user gains); M = the load time of the modules only "
       "initoverlayfs needs (erofs, overlay, loop and their dependencies), same boots.\n")
-    p("| workload | mode | unpacked (MiB) | U (s) | G (s) | G / U | U − G (s) | M (s) | U − G − M (s) | target | met |")
-    p("|---|---|---|---|---|---|---|---|---|---|---|")
+    p("| workload | mode | unpacked (MiB) | U (s) | G (s) | G / U | U − G (s) | M (s) | U − G − M (s) |")
+    p("|---|---|---|---|---|---|---|---|---|")
+    targets = []
     for w in workloads:
         c = (w, "classic", 1)
         if c not in cases:
             continue
-        unpacked = stat(c, "unpacked_bytes")[0]
+        unpacked = (stat(c, "unpacked_bytes")[0] or 0) / 1048576
         for mode in ("init", "systemd"):
             i = (w, mode, 1)
             if i not in cases:
@@ -110,27 +111,30 @@ def main(results):
             cr, ir = stat(c, "real_systemd")[0], stat(i, "real_systemd")[0]
             mm = stat(i, "m_ms")[0]
             if None in (ck, ik, cr, ir):
-                p(f"| {w} | {mode} | | | | | | | | | no complete boots |")
+                p(f"| {w} | {mode} | {unpacked:.0f} | no complete boots | | | | | |")
                 continue
             U, G = ck - ik, cr - ir
             M = mm / 1000 if mm is not None else None
+            fm = lambda v: "-" if v is None else f"{v:.2f}"
+            p(f"| {w} | {mode} | {unpacked:.0f} | {U:.2f} | {G:.2f} | {G / U if U else float('nan'):.2f} | "
+              f"{U - G:.2f} | {fm(M)} | {fm(None if M is None else U - G - M)} |")
             if w == "fat":
-                target = "U − G ≤ M + 0.15 s; G ≥ 0.9 U (at ≥ 250 MiB)"
-                met = (M is not None and U - G <= M + 0.15) and G >= 0.9 * U
-            elif w == "small":
-                target = "G ≥ −0.02 s"
-                met = G >= -0.02
-            else:
-                target = "G ≥ 0.8 U"
-                met = G >= 0.8 * U
-            if w == "fat" and (w, "classic-lz4", 1) in cases:
+                if M is not None:
+                    targets.append((w, mode, "U − G ≤ M + 0.15 s", f"{U - G:.2f} s vs {M + 0.15:.2f} s", U - G <= M + 0.15))
+                cond = "" if unpacked >= 250 else f" (the target is set at ≥ 250 MiB; this image unpacks to {unpacked:.0f} MiB)"
+                targets.append((w, mode, "G ≥ 0.9 U" + cond, f"{G / U:.2f}", G >= 0.9 * U))
                 lz = stat((w, "classic-lz4", 1), "real_systemd")[0]
                 if lz is not None:
-                    target += f"; faster than classic lz4 ({lz:.2f} s vs {ir:.2f} s)"
-                    met = met and ir < lz
-            p(f"| {w} | {mode} | {unpacked / 1048576 if unpacked else 0:.0f} | {U:.2f} | {G:.2f} | "
-              f"{G / U if U else float('nan'):.2f} | {U - G:.2f} | {M if M is not None else float('nan'):.2f} | "
-              f"{(U - G - M) if M is not None else float('nan'):.2f} | {target} | {'met' if met else 'not met'} |")
+                    targets.append((w, mode, "faster to the real root than classic lz4", f"{ir:.2f} s vs {lz:.2f} s", ir < lz))
+            elif w == "small":
+                targets.append((w, mode, "never slower: G ≥ −0.02 s", f"{G:.2f} s", G >= -0.02))
+            else:
+                targets.append((w, mode, "G ≥ 0.8 U", f"{G / U:.2f}", G >= 0.8 * U))
+    p("")
+    p("| workload | mode | target | measured | met |")
+    p("|---|---|---|---|---|")
+    for w, mode, t, v, ok in targets:
+        p(f"| {w} | {mode} | {t} | {v} | {'met' if ok else 'not met'} |")
     p("")
     p("## Memory and bytes (1 vCPU)\n")
     p("| workload | mode | MemAvail initrd − classic (MiB) | 0.6 × unpacked (MiB) | met | MemAvail multi-user − classic (MiB) | on /boot / classic | ≤ 1.3 |")
