@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/strings.h"
 
@@ -24,6 +25,13 @@ void set_debug(bool on);
 bool debug_enabled();
 
 void write(Level level, std::string_view message);
+
+// /dev/kmsg refuses a record longer than 1024 bytes (EINVAL: devkmsg_write()
+// in kernel/printk/printk.c), level and tag included. A longer message is
+// sent as several records, cut at spaces where there are any, each after
+// the first starting with "... " so a reader sees they belong together; no
+// word is lost. The pieces, each at most max_bytes long:
+std::vector<std::string> split_record(std::string_view message, size_t max_bytes);
 
 template <class... Args>
 void error(const Args&... args) { write(Level::error, str(args...)); }
