@@ -7,7 +7,10 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
+#include <exception>
+#include <stdexcept>
 #include <optional>
 #include <cstring>
 #include <memory>
@@ -37,6 +40,32 @@
 namespace iofs {
 namespace {
 
+bool sys_env_is(const char* name, std::string_view value) {
+  const char* v = ::getenv(name);
+  return v && value == v;
+}
+
+// PID 1 must not die: an exception nothing caught (std::bad_alloc,
+// std::system_error from starting a thread; the module threads catch their
+// own, module_loader.h) ends in the failure action like any other fault,
+// with what it said.
+std::atomic<FailureAction> g_failure_action{FailureAction::halt};
+
+std::string current_exception_text() {
+  try {
+    if (std::exception_ptr e = std::current_exception()) std::rethrow_exception(e);
+    return "std::terminate called without an exception";
+  } catch (const std::exception& e) {
+    return str("uncaught exception: ", e.what());
+  } catch (...) {
+    return "uncaught exception of unknown type";
+  }
+}
+
+[[noreturn]] void fail_on_terminate() {
+  take_failure_action(Error{"PID 1", current_exception_text()}, g_failure_action.load());
+}
+
 struct Boot {
   char** argv;
   char** envp;
@@ -48,6 +77,7 @@ struct Boot {
   std::unique_ptr<ModuleLoader> loader;
   std::string module_failures;  // for the device error, if it comes to that
   std::vector<UniqueFd> overlays;  // root_layout tmpfs, for the release watcher
+  const bool throw_in_module_thread = sys_env_is("INITOVERLAYFS_TEST_THROW", "module-thread");
   int64_t modules_ms = 0, device_ms = 0, mount_ms = 0, switch_ms = 0;
 
   // Step 2: /etc/initoverlayfs.conf, then initoverlayfs.* on the kernel
@@ -72,7 +102,13 @@ struct Boot {
     if (plan.empty()) return {};
     unsigned workers = std::max(1u, std::thread::hardware_concurrency());
     loader = std::make_unique<ModuleLoader>(
-        plan, [this](const PlannedModule& m) { return finit_module_file(moddir, m); },
+        plan,
+        [this](const PlannedModule& m) {
+          // Test seam (tests/namespace/fail_module_thread_throws.sh): a
+          // module thread that throws, as std::thread or an allocation may.
+          if (throw_in_module_thread) throw std::runtime_error("test seam: a module thread threw");
+          return finit_module_file(moddir, m);
+        },
         workers);
     loader->request_unconditional();
     return {};
@@ -207,10 +243,13 @@ struct Boot {
     log::info("initoverlayfs ", kVersion, " started ", start_ns / 1000000,
               " ms after boot");
     TRY(read_config());
+    g_failure_action = cfg.onfailure.value_or(default_failure_action());
     TRY(start_loading_modules());
     std::optional<FoundDevice> dev;
     if (placement_info(cfg.placement).device != ImageDevice::none) dev = TRY(find_boot_device());
     finish_loading_modules();
+    if (std::string fault = loader ? loader->fault() : ""; !fault.empty())
+      return fail("module thread", str("exception in loading ", fault));
     TRY(mount_layers(dev ? &*dev : nullptr));
     TRY(enter_new_root());
     log::info("ready in ", sys::ms_since(start_ns), " ms (modules ", modules_ms, " ms, device ",
@@ -239,10 +278,16 @@ int main(int argc, char** argv, char** envp) {
   // As PID 1 the arguments are the kernel's leftovers for the next init, so
   // they are never read as options here.
   if (::getpid() == 1) {
+    g_failure_action = default_failure_action();
+    std::set_terminate(fail_on_terminate);
     Boot boot{argv, envp};
-    auto r = boot.run();
-    take_failure_action(r.error(),
-                        boot.cfg.onfailure.value_or(default_failure_action()));
+    Error error;
+    try {
+      error = boot.run().error();
+    } catch (...) {
+      error = Error{"PID 1", current_exception_text()};
+    }
+    take_failure_action(error, boot.cfg.onfailure.value_or(default_failure_action()));
   }
   if (argc == 2 && std::strcmp(argv[1], "--systemd") == 0) return run_service_mode();
   if (argc == 2 && std::strcmp(argv[1], "--systemd-switch-root") == 0) return run_switch_root_request();

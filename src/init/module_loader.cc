@@ -5,6 +5,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <exception>
+
+#include "core/strings.h"
 #include "core/unique_fd.h"
 
 #ifndef MODULE_INIT_COMPRESSED_FILE
@@ -114,9 +117,22 @@ void ModuleLoader::work() {
     state_[i] = State::loading;
     lock.unlock();
     int64_t t0 = monotonic_ns();
-    int err = load_(plan_[i]);
+    int err = 0;
+    std::string thrown;
+    // An exception must not end the thread (std::terminate would end PID
+    // 1): the load counts as failed and the fault is kept for the caller.
+    try {
+      err = load_(plan_[i]);
+    } catch (const std::exception& e) {
+      err = ENOTRECOVERABLE;
+      thrown = e.what();
+    } catch (...) {
+      err = ENOTRECOVERABLE;
+      thrown = "an exception of unknown type";
+    }
     int64_t t1 = monotonic_ns();
     lock.lock();
+    if (!thrown.empty() && fault_.empty()) fault_ = str(module_name(plan_[i].path), ": ", thrown);
     finish_locked(i, ModuleOutcome{err, t1 - t0});
   }
 }
@@ -152,6 +168,11 @@ void ModuleLoader::wait_idle() {
 std::vector<ModuleOutcome> ModuleLoader::outcomes() const {
   std::lock_guard lock(mu_);
   return out_;
+}
+
+std::string ModuleLoader::fault() const {
+  std::lock_guard lock(mu_);
+  return fault_;
 }
 
 int64_t ModuleLoader::busy_ns() const {

@@ -52,6 +52,10 @@ class ModuleLoader {
   size_t requested() const;
   // From construction until the last load finished so far.
   int64_t busy_ns() const;
+  // The first exception a load threw ("MODULE: WHAT"), or empty. The
+  // loader goes on without that module; the caller decides (PID 1 treats
+  // it as a fault: the program is not in a state it knows).
+  std::string fault() const;
 
  private:
   // requesting: its dependencies are being counted; a dependency finishing
@@ -70,6 +74,7 @@ class ModuleLoader {
   std::vector<bool> hard_failed_;
   std::vector<std::vector<size_t>> hard_dependents_, soft_dependents_;
   std::vector<ModuleOutcome> out_;
+  std::string fault_;
   std::deque<size_t> ready_;
   size_t requested_ = 0, finished_ = 0;
   bool stopping_ = false;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -81,6 +83,27 @@ TEST(ModuleLoader, FailureSkipsDependentsOnlyAndIsReported) {
   EXPECT_EQ(outcomes[7].err, 0);  // erofs does not need it
   EXPECT_EQ(outcomes[9].err, ECANCELED);  // jbd2-soft needs it too
   EXPECT_EQ(tried.size(), plan.size() - 2);
+}
+
+// A load that throws (std::system_error, std::bad_alloc) must not end its
+// thread: std::terminate would end PID 1. It counts as failed, its
+// dependents are cancelled, and the first exception is the loader's fault.
+TEST(ModuleLoader, ExceptionInALoadIsAFaultNotATerminate) {
+  auto plan = good_plan();
+  ModuleLoader loader(
+      plan,
+      [](const PlannedModule& m) -> int {
+        if (m.path == "kernel/fs/mbcache.ko.xz") throw std::runtime_error("no memory");
+        return 0;
+      },
+      3);
+  for (size_t i = 0; i < plan.size(); ++i) loader.request(i);
+  loader.wait_idle();
+  auto outcomes = loader.outcomes();
+  EXPECT_EQ(outcomes[1].err, ENOTRECOVERABLE);  // mbcache
+  EXPECT_EQ(outcomes[3].err, ECANCELED);        // ext4 needs it
+  EXPECT_EQ(outcomes[7].err, 0);                // erofs does not
+  EXPECT_EQ(loader.fault(), "mbcache: no memory");
 }
 
 TEST(ModuleLoader, FailedSoftDependencyDoesNotCancel) {
