@@ -40,7 +40,9 @@
 namespace iofs {
 namespace {
 
-bool sys_env_is(const char* name, std::string_view value) {
+// Whether the environment (the kernel command line's NAME=VALUE words for
+// PID 1) has NAME set to exactly VALUE.
+bool env_is(const char* name, std::string_view value) {
   const char* v = ::getenv(name);
   return v && value == v;
 }
@@ -77,7 +79,7 @@ struct Boot {
   std::unique_ptr<ModuleLoader> loader;
   std::string module_failures;  // for the device error, if it comes to that
   std::vector<UniqueFd> overlays;  // root_layout tmpfs, for the release watcher
-  const bool throw_in_module_thread = sys_env_is("INITOVERLAYFS_TEST_THROW", "module-thread");
+  const bool throw_in_module_thread = env_is("INITOVERLAYFS_TEST_THROW", "module-thread");
   int64_t modules_ms = 0, device_ms = 0, mount_ms = 0, switch_ms = 0;
 
   // Step 2: /etc/initoverlayfs.conf, then initoverlayfs.* on the kernel
