@@ -22,6 +22,16 @@ std::string_view to_string(FailureAction a) {
   return "halt";
 }
 
+std::optional<BreakPoint> parse_break_point(std::string_view s) {
+  if (s.empty() || s == "pre-switch") return BreakPoint::pre_switch;
+  if (s == "none") return BreakPoint::none;
+  return std::nullopt;
+}
+
+std::string_view to_string(BreakPoint b) {
+  return b == BreakPoint::pre_switch ? "pre-switch" : "none";
+}
+
 std::optional<RootLayout> parse_root_layout(std::string_view s) {
   if (s == "overlay") return RootLayout::overlay;
   if (s == "tmpfs") return RootLayout::tmpfs;
@@ -206,6 +216,12 @@ std::optional<std::string> apply_setting(Config& cfg, std::string_view key,
     cfg.onfailure = a;
     return std::nullopt;
   }
+  if (key == "break") {
+    auto b = parse_break_point(value);
+    if (!b) return bad("expected pre-switch or none");
+    cfg.break_at = *b;
+    return std::nullopt;
+  }
   if (key == "tmpfs_size") {
     if (!valid_tmpfs_size(value)) return bad("expected a size like 512M or 50%");
     cfg.tmpfs_size = value;
@@ -305,6 +321,7 @@ std::string format_config(const Config& cfg) {
   put("modules", cfg.modules);
   put("timeout", str(cfg.timeout.count(), "ms"));
   if (cfg.onfailure) put("onfailure", to_string(*cfg.onfailure));
+  if (cfg.break_at != BreakPoint::none) put("break", to_string(cfg.break_at));
   put("tmpfs_size", cfg.tmpfs_size);
   put("init", cfg.init);
   if (cfg.root_layout != RootLayout::overlay) put("root_layout", to_string(cfg.root_layout));

@@ -22,6 +22,15 @@ namespace iofs {
 
 enum class FailureAction { shell, reboot, poweroff, halt };
 
+// Where the boot stops for a shell that the user asked for (as dracut's
+// rd.break=pre-pivot): pre_switch opens the image's shell once everything
+// is mounted and checked, just before the switch; the boot goes on when it
+// exits. "initoverlayfs.break" alone on the kernel command line means
+// pre-switch.
+enum class BreakPoint { none, pre_switch };
+std::optional<BreakPoint> parse_break_point(std::string_view s);
+std::string_view to_string(BreakPoint b);
+
 std::optional<FailureAction> parse_failure_action(std::string_view s);
 std::string_view to_string(FailureAction a);
 
@@ -75,6 +84,7 @@ struct Config {
   std::string modules = "/etc/initoverlayfs.modules";  // module load plan
   std::chrono::milliseconds timeout{30000};            // device wait
   std::optional<FailureAction> onfailure;  // unset: shell if /bin/sh, else halt
+  BreakPoint break_at = BreakPoint::none;  // key "break"
   std::string tmpfs_size;                  // size= of the upper tmpfs
   std::string init;                        // next init; empty: kernel order
   RootLayout root_layout = RootLayout::overlay;

@@ -75,6 +75,7 @@ TEST(Config, OmittedKeysTakeTheDefaultsTheManualDocuments) {
       // Unset: the program picks shell or halt at boot.
       {"onfailure", "default shell if /bin/sh exists, else halt", !cfg.onfailure.has_value()},
       {"tmpfs_size", "default: the tmpfs default", cfg.tmpfs_size.empty()},
+      {"break", "default none", cfg.break_at == BreakPoint::none},
       {"debug", "1 logs each module load", !cfg.debug},
       {"verity", "Default 0.", !v.enabled},
       {"verity_salt", "- for none (default)", v.salt == "-"},
@@ -154,7 +155,8 @@ TEST(Config, WrittenConfigReadsBackAsTheSameSettings) {
            {"fstype", "squashfs"}, {"fs_options", "dax=always"}, {"modules", "/etc/other.plan"},
            {"timeout", "250ms"}, {"timeout", "2m"}, {"timeout", "0"}, {"onfailure", "shell"},
            {"onfailure", "reboot"}, {"onfailure", "halt"}, {"tmpfs_size", "512M"},
-           {"init", "/sbin/init"}, {"root_layout", "tmpfs"}, {"debug", "1"}}) {
+           {"init", "/sbin/init"}, {"root_layout", "tmpfs"}, {"debug", "1"},
+           {"break", "pre-switch"}, {"break", ""}, {"break", "none"}}) {
     Config c;
     ASSERT_FALSE(apply_setting(c, kv.first, kv.second)) << kv.first << " " << kv.second;
     configs.push_back(c);
@@ -230,4 +232,37 @@ TEST(Config, RootLayout) {
   ASSERT_TRUE(w);
   EXPECT_NE(w->find("expected overlay or tmpfs"), std::string::npos);
   EXPECT_EQ(cfg.root_layout, RootLayout::tmpfs);
+}
+
+// The break point (dracut's rd.break): "initoverlayfs.break" alone on the
+// kernel command line stops before the switch; "none" undoes the file's.
+TEST(Config, BreakPoint) {
+  Config cfg;
+  EXPECT_EQ(cfg.break_at, BreakPoint::none);
+  EXPECT_EQ(format_config(cfg).find("break"), std::string::npos);
+  EXPECT_TRUE(apply_cmdline_overrides(cfg, {{"break", ""}}).empty());
+  EXPECT_EQ(cfg.break_at, BreakPoint::pre_switch);
+  EXPECT_NE(format_config(cfg).find("\nbreak pre-switch\n"), std::string::npos);
+  EXPECT_TRUE(apply_cmdline_overrides(cfg, {{"break", "none"}}).empty());
+  EXPECT_EQ(cfg.break_at, BreakPoint::none);
+  EXPECT_TRUE(apply_cmdline_overrides(cfg, {{"break", "pre-switch"}}).empty());
+  auto w = apply_cmdline_overrides(cfg, {{"break", "pre-pivot"}});
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].find("initoverlayfs.break: bad value 'pre-pivot' for break: expected pre-switch "
+                      "or none"),
+            std::string::npos)
+      << w[0];
+  EXPECT_EQ(cfg.break_at, BreakPoint::pre_switch);  // kept
+  // A bare "break" line in the file means the same as on the command line.
+  Config file;
+  std::vector<std::string> warnings;
+  parse_config("break\n", file, warnings);
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_EQ(file.break_at, BreakPoint::pre_switch);
+  // Not locked by verity: the command line's init= and rdinit= give a
+  // shell as well.
+  Config verity;
+  verity.verity.enabled = true;
+  EXPECT_TRUE(apply_cmdline_overrides(verity, {{"break", ""}}).empty());
+  EXPECT_EQ(verity.break_at, BreakPoint::pre_switch);
 }
