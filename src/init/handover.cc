@@ -1,7 +1,6 @@
 #include "init/handover.h"
 
 #include <fcntl.h>
-#include <sys/ioctl.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +8,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "core/sys.h"
+#include "init/rescue_shell.h"
 
 namespace iofs {
 
@@ -58,57 +58,38 @@ FailureAction default_failure_action() {
   return sys::is_executable("/bin/sh") ? FailureAction::shell : FailureAction::halt;
 }
 
-// Runs /bin/sh on the console as a child and starts it again whenever it
-// exits: PID 1 must outlive it.
-[[noreturn]] static void run_emergency_shell(const Error& error) {
-  for (;;) {
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::setsid();
-      int fd = ::open("/dev/console", O_RDWR);
-      if (fd >= 0) {
-        ::ioctl(fd, TIOCSCTTY, 0);
-        for (int t = 0; t <= 2; ++t) ::dup2(fd, t);
-        if (fd > 2) ::close(fd);
-      }
-      const char* msg =
-          "\ninitoverlayfs: boot failed, see the error above; this is an emergency shell\n";
-      (void)!::write(STDERR_FILENO, msg, std::strlen(msg));
-      char* const args[] = {const_cast<char*>("sh"), nullptr};
-      ::execv("/bin/sh", args);
-      ::_exit(127);
-    }
-    if (pid < 0) {
-      log::error(Error{"fork", "emergency shell", errno}.message());
-    } else {
-      int status;
-      // Reap everything; leave when the shell itself is gone.
-      while (::waitpid(-1, &status, 0) != pid && errno != ECHILD) {
-      }
-    }
-    log::error("emergency shell ended; starting another. Failure was: ", error.message());
-    ::sleep(1);
-  }
-}
-
+// The last resort: nothing here may throw (logging allocates) or return.
 [[noreturn]] void take_failure_action(const Error& error, FailureAction action) {
-  log::error(error.message());
-  log::error("failure action: ", to_string(action));
+  try {
+    log::error(error.message());
+    log::error("failure action: ", to_string(action));
+  } catch (...) {
+  }
   if (action == FailureAction::shell) {
-    if (sys::is_executable("/bin/sh")) run_emergency_shell(error);
-    log::error("no /bin/sh for the emergency shell; halting");
+    run_failure_shell(error);  // returns only when there is no shell, saying why
+    try {
+      log::error("no shell for the failure action; halting");
+    } catch (...) {
+    }
   }
   if (action == FailureAction::reboot || action == FailureAction::poweroff) {
     ::sync();
     ::reboot(action == FailureAction::reboot ? RB_AUTOBOOT : RB_POWER_OFF);
-    log::error(Error{"reboot", std::string(to_string(action)), errno}.message(), "; halting");
+    int err = errno;
+    try {
+      log::error(Error{"reboot", std::string(to_string(action)), err}.message(), "; halting");
+    } catch (...) {
+    }
   }
   // halt: stay up and keep the cause on the console.
   for (;;) {
     while (::waitpid(-1, nullptr, WNOHANG) > 0) {
     }
     ::sleep(10);
-    log::error("halted: ", error.message());
+    try {
+      log::error("halted: ", error.message());
+    } catch (...) {
+    }
   }
 }
 

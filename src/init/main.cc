@@ -33,6 +33,7 @@
 #include "init/module_loader.h"
 #include "init/mounts.h"
 #include "init/release_watcher.h"
+#include "init/rescue_shell.h"
 #include "init/root_layout.h"
 #include "init/service_mode.h"
 #include "init/switch_root.h"
@@ -253,6 +254,8 @@ struct Boot {
     if (std::string fault = loader ? loader->fault() : ""; !fault.empty())
       return fail("module thread", str("exception in loading ", fault));
     TRY(mount_layers(dev ? &*dev : nullptr));
+    TRY(set_failure_context(paths::kNewRoot));  // the failure shell: the image's (rescue_shell.h)
+    break_if_asked(cfg.break_at, paths::kNewRoot);
     TRY(enter_new_root());
     log::info("ready in ", sys::ms_since(start_ns), " ms (modules ", modules_ms, " ms, device ",
               device_ms, " ms, mount ", mount_ms, " ms, switch ", switch_ms, " ms)");
