@@ -44,6 +44,7 @@ Result<void> build_mini_initramfs(const BuilderOptions& o, const Build& in,
   spec.moddir = in.kernel.moddir;
   spec.plan = in.modules.closure.plan;
   spec.compression = o.initramfs_compression;
+  spec.rescue_busybox = o.rescue_busybox;
   if (!in.image.root_hash_sig.empty())
     spec.extra_files.emplace_back(kRootHashSigPath, in.image.root_hash_sig);
   if (placement_info(o.placement).appended) {
@@ -53,7 +54,8 @@ Result<void> build_mini_initramfs(const BuilderOptions& o, const Build& in,
   if (const char* epoch = ::getenv("SOURCE_DATE_EPOCH"))
     spec.mtime = parse_int<uint32_t>(epoch).value_or(0);
   if (o.boot_mode == BootMode::systemd) return make_systemd_mini_initramfs(o, spec, scratch, mini_tmp);
-  Say{o.verbose}("making the mini initramfs (", spec.compression, ")");
+  Say{o.verbose}("making the mini initramfs (", spec.compression, ")",
+                 spec.rescue_busybox.empty() ? "" : str(", rescue shell ", spec.rescue_busybox));
   std::string cpio = TRY(mini_initramfs_cpio(spec));
   return write_mini_initramfs(spec, cpio, mini_tmp);
 }

@@ -10,10 +10,12 @@
 #include <map>
 
 #include "builder/cpio.h"
+#include "builder/elf_check.h"
 #include "builder/spawn.h"
 #include "core/version.h"
 #include "core/strings.h"
 #include "core/sys.h"
+#include "init/rescue_shell.h"
 
 namespace iofs {
 
@@ -64,6 +66,25 @@ Result<std::string> decompress_module(const std::string& data, const std::string
 
 }  // namespace
 
+Result<void> check_rescue_busybox(std::string_view busybox, const std::string& path,
+                                  std::string_view program) {
+  auto refuse = [&](const std::string& why) {
+    return fail("--rescue-shell:", str(path, " ", why, "; give a static busybox (Debian: "
+                                       "busybox-static) with --rescue-busybox PATH"));
+  };
+  auto elf = read_elf_program(busybox);
+  if (!elf) return refuse(str("is not a program the kernel can run (", elf.error().detail, ")"));
+  if (elf->interpreter)
+    return refuse(str("is dynamically linked (its loader is ", *elf->interpreter,
+                      ") and the mini initramfs has no shared libraries"));
+  auto init = read_elf_program(program);
+  if (init && (init->machine != elf->machine || init->is_64bit != elf->is_64bit))
+    return refuse(str("is for ELF machine ", elf->machine, (elf->is_64bit ? " (64-bit)" : " (32-bit)"),
+                      ", the early-boot program for ", init->machine,
+                      (init->is_64bit ? " (64-bit)" : " (32-bit)")));
+  return {};
+}
+
 Result<std::string> mini_initramfs_cpio(const MiniInitramfsSpec& spec) {
   // name -> entry; std::map keeps the archive sorted, so parents come
   // before their children and the bytes do not depend on insertion order.
@@ -81,7 +102,26 @@ Result<std::string> mini_initramfs_cpio(const MiniInitramfsSpec& spec) {
   for (const char* d : {"dev", "proc", "sys", "run", "etc", "sysroot"}) dir(d);
   entries["dev/console"] = CpioEntry{.name = "dev/console", .mode = S_IFCHR | 0600,
                                      .rdevmajor = 5, .rdevminor = 1};
-  file("init", TRY(sys::read_file(spec.program, 64 << 20)), 0755);
+  std::string program = TRY(sys::read_file(spec.program, 64 << 20));
+  if (!spec.rescue_busybox.empty()) {
+    auto busybox = sys::read_file(spec.rescue_busybox, 64 << 20);
+    if (!busybox)
+      return fail("--rescue-shell:", str(busybox.error().message(),
+                                         " (Debian: apt install busybox-static; or "
+                                         "--rescue-busybox PATH)"));
+    TRY(check_rescue_busybox(*busybox, spec.rescue_busybox, program));
+    // Where the early-boot program looks for them.
+    static_assert(std::string_view(kRescueBusybox) == "/bin/busybox" &&
+                  std::string_view(kRescueShell) == "/bin/sh");
+    file("bin/busybox", std::move(*busybox), 0755);
+    auto link = [&](std::string_view name) {
+      std::string path = str("bin/", name);
+      entries[path] = CpioEntry{.name = path, .mode = S_IFLNK | 0777, .data = "busybox"};
+    };
+    link("sh");
+    for (std::string_view applet : kRescueApplets) link(applet);
+  }
+  file("init", std::move(program), 0755);
   file("etc/initoverlayfs.conf", spec.config_text, 0644);
   for (const auto& [name, data] : spec.extra_files) file(name, data, 0644);
   file(std::string(kMiniInitramfsMarker), str("initoverlayfs-install ", kVersion, "\n"), 0644);

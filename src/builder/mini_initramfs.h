@@ -36,7 +36,28 @@ struct MiniInitramfsSpec {
   // only copies it (the EROFS image is compressed already).
   std::string appended_image;
   std::string appended_name;
+  // --rescue-shell: the static busybox to put at /bin/busybox, with /bin/sh
+  // and kRescueApplets linked to it (the shell of the early-boot program's
+  // failure action, init/rescue_shell.h); empty: none.
+  std::string rescue_busybox;
 };
+
+// The applets linked to the rescue busybox besides sh: enough to read the
+// logs, look at disks and files, mount, load a module and leave. All are
+// in Debian 12's busybox-static (which has no blkid; findfs finds LABEL=
+// and UUID=). Any other applet runs as "busybox NAME".
+inline constexpr std::string_view kRescueApplets[] = {
+    "cat",   "chroot", "cp",     "df",    "dmesg",  "findfs", "free",     "grep",
+    "head",  "insmod", "kill",   "less",  "ln",     "losetup", "ls",      "lsmod",
+    "mkdir", "modprobe", "mount", "mv",   "poweroff", "ps",   "reboot",   "rm",
+    "sed",   "stat",   "sync",   "tail",  "umount", "uname",  "vi",       "wc"};
+
+// Refuses a rescue busybox the mini initramfs could not run: not an ELF
+// executable, dynamically linked (the mini initramfs has no libraries), or
+// for another machine than the early-boot program. `path` names it in the
+// error.
+Result<void> check_rescue_busybox(std::string_view busybox, const std::string& path,
+                                  std::string_view program);
 
 // A file every mini initramfs holds ("initoverlayfs-install VERSION"), so
 // that a builder run from a hook recognises an initramfs it made already

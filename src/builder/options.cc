@@ -39,6 +39,8 @@ constexpr BuilderOption kOptions[] = {
     {"--no-hostonly", "", none},
     {"--set", "", required},
     {"--early-boot-program", "", required},
+    {"--rescue-shell", "", none},
+    {"--rescue-busybox", "", required},
     {"--config", "", required},
     {"--no-config", "", none},
     {"--hook", "", none},
@@ -142,6 +144,11 @@ Authentication:
                             onfailure=reboot); repeatable
   --early-boot-program PATH the initoverlayfs binary to use as /init
                             (default: the one installed with this program)
+  --rescue-shell            a static busybox in the mini initramfs as the
+                            shell of "onfailure shell" when the image cannot
+                            be mounted (about 620 KiB more, zstd):
+                            /bin/busybox (Debian: busybox-static)
+  --rescue-busybox PATH     that busybox from PATH; implies --rescue-shell
 Defaults and hooks:
   --config FILE             read the builder's defaults from FILE (default:
                             /etc/initoverlayfs/install.conf, if it exists);
@@ -211,6 +218,11 @@ Result<void> parse_builder_args(const std::vector<std::string>& args, BuilderOpt
     else if (arg == "--bootfs-path") o.bootfs_path = TRY(value());
     else if (arg == "--early-boot-program") o.early_boot_program = TRY(value());
     else if (arg == "--write-partition") o.write_partition = TRY(value());
+    else if (arg == "--rescue-shell") { TRY(no_value()); o.rescue_busybox = kDefaultRescueBusybox; }
+    else if (arg == "--rescue-busybox") {
+      o.rescue_busybox = TRY(value());
+      if (o.rescue_busybox.empty()) return bad("--rescue-busybox needs a path");
+    }
     else if (arg == "--max-unpacked-size") {
       std::string v = TRY(value());
       auto size = parse_size(v);
@@ -310,6 +322,9 @@ Result<void> check_builder_options(BuilderOptions& o) {
   if (o.boot_mode == BootMode::systemd && !p.systemd_mode_allowed)
     return bad(str("--mode systemd does not support --placement ", p.name,
                    " (the image appended to a dracut initramfs)"));
+  if (o.boot_mode == BootMode::systemd && !o.rescue_busybox.empty())
+    return bad("--rescue-shell goes with --mode init: in --mode systemd the mini initramfs is "
+               "dracut's, without the program's failure shell");
   if (p.dax && o.lowerfs != "erofs")
     return bad(str("--placement ", p.name, " mounts with DAX, which needs --lowerfs erofs"));
   if (p.bootfs_option == BootfsOption::refused && !o.bootfs.empty())

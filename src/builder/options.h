@@ -21,6 +21,9 @@ enum class Mode { build, help, version };
 //            pre-initoverlayfs.service (dist/systemd/, dist/dracut/)
 enum class BootMode { init, systemd };
 
+// Where --rescue-shell takes the busybox from: Debian's busybox-static.
+inline constexpr const char* kDefaultRescueBusybox = "/bin/busybox";
+
 struct BuilderOptions {
   Mode mode = Mode::build;
   bool force = false;
@@ -51,6 +54,9 @@ struct BuilderOptions {
   // default (unpack_limit.h).
   uint64_t max_unpacked_size = 0;
   std::string early_boot_program;  // default: the one installed with us
+  // --rescue-shell: this static busybox in the mini initramfs as the shell
+  // of the failure action (--rescue-busybox PATH names another); empty: none.
+  std::string rescue_busybox;
   std::vector<std::pair<std::string, std::string>> settings;  // --set KEY=VALUE
   // The host's defaults (initoverlayfs-install.conf(5)); see host_config.h.
   std::string config_file = "/etc/initoverlayfs/install.conf";

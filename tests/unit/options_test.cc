@@ -35,6 +35,7 @@ TEST(BuilderOptions, OmittedOptionsTakeTheDefaultsTheManualDocuments) {
       {"--hostonly", "instead of the generic storage set", !o->hostonly && o->drivers.empty()},
       {"--config", "instead of /etc/initoverlayfs/install.conf",
        o->config_file == "/etc/initoverlayfs/install.conf" && !o->config_file_given},
+      {"--rescue-shell", "Without it the mini initramfs has no shell.", o->rescue_busybox.empty()},
       {"--placement pmem", "uncompressed unless --compression is given",
        parse({"--placement", "pmem"}).value().image_compression == "none" &&
            parse({"--placement", "pmem", "--compression", "lz4"}).value().image_compression ==
