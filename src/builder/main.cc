@@ -56,7 +56,9 @@ Result<void> build(const BuilderOptions& o, ScratchDir& scratch, OutputTemps& te
   if (b.input.already_converted) return {};
   TRY(check_input_for_mode(o, b.input));
   // 4. Modules: the closure of the storage drivers for the placement.
-  b.modules = TRY(plan_modules(o, b.kernel, b.target));
+  b.modules = TRY(plan_modules(o, b.kernel, b.target, b.input));
+  for (const std::string& w : b.modules.warnings)
+    std::fprintf(stderr, "initoverlayfs-install: warning: %s\n", w.c_str());
   TRY(check_interrupted());
   // 5. Image: mkfs.erofs, under a temporary name. The kernel is checked
   //    before anything is written to the output directory.

@@ -14,15 +14,20 @@
 namespace iofs {
 
 Result<ModuleChoice> plan_modules(const BuilderOptions& o, const KernelChoice& kernel,
-                                  const BootTarget& target) {
+                                  const BootTarget& target, const InputTree& input) {
   Say say{o.verbose};
   ModuleIndex index = TRY(load_module_index(kernel.moddir));
+  // The modprobe.d the classic initramfs would have applied: the input's
+  // own (a copy of the host's, or the --rootdir tree's).
+  ModprobeConfig modprobe = TRY(read_modprobe_config(kernel.moddir, modprobe_dirs(input.tree)));
+  for (const std::string& note : apply_modprobe_softdeps(index, modprobe)) say(note);
   ModuleInputs in{.placement = o.placement,
                   .hostonly = o.hostonly,
                   .bootfs_fstype = target.bootfs.fstype,
                   .drivers = o.drivers,
                   .lowerfs = o.lowerfs,
-                  .verity = o.verity};
+                  .verity = o.verity,
+                  .modprobe = std::move(modprobe)};
   if (o.hostonly) {
     struct stat st;
     if (::stat(o.output_dir.c_str(), &st) != 0) return sys_error("stat", o.output_dir);
@@ -31,6 +36,7 @@ Result<ModuleChoice> plan_modules(const BuilderOptions& o, const KernelChoice& k
   if (auto alias_text = sys::read_file(kernel.moddir + "/modules.alias", 64 << 20))
     in.modules_alias = std::move(*alias_text);
   ModuleChoice choice = choose_modules(in, index);
+  for (const std::string& note : choice.notes) say(note);
   if (choice.bootfs_type_guessed)
     say("boot filesystem type unknown: adding ext4 and vfat (use --bootfstype)");
   if (!in.modules_alias) say("no modules.alias in ", kernel.moddir, ": every module loads at start");

@@ -1,8 +1,95 @@
 #include "builder/module_policy.h"
 
+#include <fnmatch.h>
+
+#include <algorithm>
+
 #include "builder/device_aliases.h"
+#include "core/human.h"
+#include "core/strings.h"
 
 namespace iofs {
+namespace {
+
+// "install MODULE /bin/true": the usual way to keep a module out of a
+// system altogether (a blacklist stops only alias lookups).
+bool disables_module(std::string_view command) {
+  std::vector<std::string_view> words = split_words(command);
+  if (words.size() != 1) return false;
+  std::string_view program = words[0].substr(words[0].rfind('/') + 1);  // npos + 1 == 0
+  return program == "true" || program == "false";
+}
+
+bool has_control_character(std::string_view s) {
+  for (unsigned char c : s)
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return true;
+  return false;
+}
+
+void apply_modprobe(ModuleChoice& choice, const ModprobeConfig& cfg) {
+  for (PlannedModule& m : choice.closure.plan) {
+    const std::string name = module_name(m.path);
+    const bool on_demand = !m.aliases.empty();
+    if (auto it = cfg.options.find(name); it != cfg.options.end()) {
+      if (has_control_character(it->second)) {
+        choice.warnings.push_back(str("modprobe.d: the options of ", name,
+                                      " hold a control character; the mini initramfs "
+                                      "loads it without them"));
+      } else {
+        m.options = it->second;
+        choice.notes.push_back(str("modprobe.d: ", name, " is loaded with options ", m.options));
+      }
+    }
+    const std::string* install = first_command(cfg.install, name);
+    const bool disabled = install && disables_module(*install);
+    if (cfg.blacklist.contains(name) || disabled) m.blacklisted = true;
+    if (install && disabled && on_demand) {
+      choice.notes.push_back(str("modprobe.d: 'install ", name, " ", *install,
+                                 "' treated as a blacklist: ", name,
+                                 " is not loaded for a device, only if a module that needs it loads"));
+    } else if (install && disabled) {
+      choice.warnings.push_back(str("modprobe.d: 'install ", name, " ", *install,
+                                    "' cannot run in the mini initramfs, and ", name,
+                                    " is still loaded there: the mini initramfs needs it"));
+    } else if (install) {
+      choice.warnings.push_back(str("modprobe.d: 'install ", name, " ", *install,
+                                    "' cannot run in the mini initramfs (no shell there): ", name,
+                                    " is loaded directly instead",
+                                    m.options.empty() ? "" : ", with its options",
+                                    ", and the command does not run"));
+    } else if (m.blacklisted) {
+      choice.notes.push_back(
+          on_demand ? str("modprobe.d: ", name, " is blacklisted: not loaded for a device, "
+                          "only if a module that needs it loads")
+                    : str("modprobe.d: ", name, " is blacklisted but loaded: the mini "
+                          "initramfs asks for it by name or needs it for another module"));
+    }
+    if (first_command(cfg.remove, name))
+      choice.notes.push_back(str("modprobe.d: the 'remove' command for ", name,
+                                 " does not matter: the mini initramfs never unloads a module"));
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> apply_modprobe_softdeps(ModuleIndex& index, const ModprobeConfig& cfg) {
+  std::vector<std::string> notes;
+  if (cfg.softdeps.empty()) return notes;
+  for (const auto& [name, id] : index.by_name) {
+    for (const auto& [pattern, pre] : cfg.softdeps) {
+      if (::fnmatch(pattern.c_str(), name.c_str(), 0) != 0) continue;
+      auto current = index.softdeps_pre.find(name);
+      if (current == index.softdeps_pre.end() ? !pre.empty() : current->second != pre) {
+        index.softdeps_pre[name] = pre;
+        notes.push_back(str("modprobe.d: soft dependencies of ", name, ": ",
+                            pre.empty() ? "none" : "pre: " + join_words(pre)));
+      }
+      break;
+    }
+  }
+  std::sort(notes.begin(), notes.end());  // by_name is unordered
+  return notes;
+}
 
 ModuleChoice choose_modules(const ModuleInputs& in, const ModuleIndex& index) {
   const PlacementInfo& placement = placement_info(in.placement);
@@ -67,6 +154,7 @@ ModuleChoice choose_modules(const ModuleInputs& in, const ModuleIndex& index) {
       if (auto it = aliases.find(normalize_module_name(module_name(m.path))); it != aliases.end())
         m.aliases = it->second;
   }
+  apply_modprobe(choice, in.modprobe);
   return choice;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "builder/modprobe_config.h"
 #include "builder/module_index.h"
 #include "core/placement.h"
 
@@ -25,6 +26,7 @@ struct ModuleInputs {
   std::vector<std::string> generic_drivers = generic_storage_drivers();
   // The text of modules.alias; without it every module loads at start.
   std::optional<std::string> modules_alias;
+  ModprobeConfig modprobe;  // the converted system's modprobe.d
 };
 
 struct ModuleChoice {
@@ -32,8 +34,28 @@ struct ModuleChoice {
   std::set<std::string> on_demand;     // normalized names loaded when a device wants them
   ModuleClosure closure;               // the plan (with the on-demand ones' aliases)
   bool bootfs_type_guessed = false;    // unknown boot filesystem type: ext4 and vfat added
+  // What modprobe.d did to the plan: warnings the user must see (an
+  // "install" command that cannot run), notes for -v.
+  std::vector<std::string> warnings, notes;
 };
 
+// modprobe.d applied to the plan as modprobe would apply it when the
+// classic initramfs loads these modules:
+// - "options": the module's parameters (PlannedModule::options);
+// - "blacklist": marks the module (PlannedModule::blacklisted); modprobe
+//   applies blacklists only to alias lookups, so it is still loaded when a
+//   module that needs it loads, or when it is asked for by name (at start:
+//   filesystems, --drivers, --hostonly), but not for a device's modalias;
+// - "install": the mini initramfs has no shell to run it; the module is
+//   loaded directly, with its options, and a warning says so. The common
+//   "install MODULE /bin/true" (or false), which keeps a module out of the
+//   system, counts as a blacklist;
+// - "remove": nothing to do, the mini initramfs never unloads a module.
 ModuleChoice choose_modules(const ModuleInputs& in, const ModuleIndex& index);
+
+// modprobe.d's "softdep" lines in place of the kernel's modules.softdep
+// for the modules they name (the first matching line, as modprobe takes
+// it); returns one -v note per module changed.
+std::vector<std::string> apply_modprobe_softdeps(ModuleIndex& index, const ModprobeConfig& cfg);
 
 }  // namespace iofs

@@ -9,6 +9,7 @@
 namespace iofs {
 
 bool matches_device(const PlannedModule& m, std::string_view modalias) {
+  if (m.blacklisted && !modalias.starts_with("devname:")) return false;
   std::string alias(modalias);
   for (const std::string& pattern : m.aliases)
     if (::fnmatch(pattern.c_str(), alias.c_str(), 0) == 0) return true;
@@ -50,15 +51,45 @@ Result<std::vector<PlannedModule>> parse_load_plan(std::string_view text) {
     std::string_view line = trim(raw);
     if (line.empty() || line.starts_with('#')) continue;
     auto where = [&] { return str("line ", lineno); };
-    if (line.starts_with("alias ") || line.starts_with("alias\t")) {
+    auto keyword = [&](std::string_view kw) {
+      return line.size() > kw.size() && line.starts_with(kw) && is_space(line[kw.size()]);
+    };
+    // The module a keyword line is about, listed on an earlier line.
+    auto earlier = [&](std::string_view kw, std::string_view path) -> Result<PlannedModule*> {
+      auto it = index.find(std::string(path));
+      if (it == index.end())
+        return fail("load plan", str(where(), ": ", kw, " for ", path,
+                                     ", which is not listed before it"));
+      return &plan[it->second];
+    };
+    // "options PATH REST": REST is kept as it is, spaces and quotes inside.
+    if (keyword("options")) {
+      std::string_view rest = trim(line.substr(7));
+      size_t end = 0;
+      while (end < rest.size() && !is_space(rest[end])) ++end;
+      std::string_view path = rest.substr(0, end);
+      std::string_view options = trim(rest.substr(end));
+      if (options.empty())
+        return fail("load plan", str(where(), ": expected 'options PATH PARAMETERS'"));
+      for (char c : options)
+        if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f)
+          return fail("load plan", str(where(), ": control character in the options of ", path));
+      std::string& to = TRY(earlier("options", path))->options;
+      to += str(to.empty() ? "" : " ", options);
+      continue;
+    }
+    if (keyword("blacklist")) {
+      auto words = split_words(line);
+      if (words.size() != 2)
+        return fail("load plan", str(where(), ": expected 'blacklist PATH'"));
+      TRY(earlier("blacklist", words[1]))->blacklisted = true;
+      continue;
+    }
+    if (keyword("alias")) {
       auto words = split_words(line);
       if (words.size() != 3)
         return fail("load plan", str(where(), ": expected 'alias PATTERN PATH'"));
-      auto it = index.find(std::string(words[2]));
-      if (it == index.end())
-        return fail("load plan", str(where(), ": alias for ", words[2],
-                                     ", which is not listed before it"));
-      plan[it->second].aliases.emplace_back(words[1]);
+      TRY(earlier("alias", words[2]))->aliases.emplace_back(words[1]);
       continue;
     }
     size_t colon = line.find(':');
@@ -99,8 +130,25 @@ std::string format_load_plan(const std::vector<PlannedModule>& plan) {
     for (size_t d : m.after) out += str(' ', plan[d].path);
     out += '\n';
     for (const std::string& a : m.aliases) out += str("alias ", a, ' ', m.path, '\n');
+    if (!trim(m.options).empty()) {
+      std::string options(trim(m.options));
+      for (char& c : options)
+        if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) c = ' ';
+      out += str("options ", m.path, ' ', options, '\n');
+    }
+    if (m.blacklisted) out += str("blacklist ", m.path, '\n');
   }
   return out;
+}
+
+void apply_module_cmdline(std::vector<PlannedModule>& plan, const ModuleCmdline& cmdline) {
+  for (PlannedModule& m : plan) {
+    const std::string name = module_name(m.path);
+    for (const auto& [module, option] : cmdline.options)
+      if (module == name) m.options += str(m.options.empty() ? "" : " ", option);
+    for (const std::string& b : cmdline.blacklist)
+      if (b == name) m.blacklisted = true;
+  }
 }
 
 }  // namespace iofs

@@ -103,6 +103,10 @@ struct Boot {
       return fail("read module load plan", str(cfg.modules, ": ", parsed.error().detail));
     plan = std::move(*parsed);
     if (plan.empty()) return {};
+    // MODULE.PARAM=VALUE and modprobe.blacklist=, which modprobe would
+    // have taken from the command line for the modules it loads.
+    if (auto cmdline = sys::read_file("/proc/cmdline"))
+      apply_module_cmdline(plan, extract_module_cmdline(parse_kernel_cmdline(*cmdline)));
     unsigned workers = std::max(1u, std::thread::hardware_concurrency());
     loader = std::make_unique<ModuleLoader>(
         plan,

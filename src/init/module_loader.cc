@@ -7,6 +7,7 @@
 
 #include <exception>
 
+#include "core/log.h"
 #include "core/strings.h"
 #include "core/unique_fd.h"
 
@@ -201,7 +202,10 @@ int finit_module_file(const std::string& moddir, const PlannedModule& m) {
   int flags = 0;
   if (m.path.ends_with(".xz") || m.path.ends_with(".zst") || m.path.ends_with(".gz"))
     flags |= MODULE_INIT_COMPRESSED_FILE;
-  if (::syscall(SYS_finit_module, fd.get(), "", flags) == 0) return 0;
+  // The parameters as modprobe would pass them: modprobe.d's options, then
+  // the kernel command line's (Boot applies those to the plan).
+  if (!m.options.empty()) log::debug("module ", module_name(m.path), ": options ", m.options);
+  if (::syscall(SYS_finit_module, fd.get(), m.options.c_str(), flags) == 0) return 0;
   return errno == EEXIST ? 0 : errno;
 }
 

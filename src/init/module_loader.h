@@ -89,7 +89,7 @@ std::vector<ModuleOutcome> load_plan_concurrently(const std::vector<PlannedModul
 // The real loader: finit_module of MODDIR/PATH. Compressed modules (.xz,
 // .zst, .gz) are passed as they are with MODULE_INIT_COMPRESSED_FILE so the
 // kernel decompresses them (CONFIG_MODULE_DECOMPRESS). EEXIST counts as
-// success.
+// success. The module's options are its parameters (param_values).
 int finit_module_file(const std::string& moddir, const PlannedModule& m);
 
 }  // namespace iofs

@@ -15,5 +15,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   auto again = iofs::parse_load_plan(iofs::format_load_plan(*plan));
   FUZZ_CHECK(again && again->size() == plan->size());
+  // Options and blacklist marks survive the trip (quotes, spaces, tabs).
+  for (size_t i = 0; i < plan->size(); ++i) {
+    FUZZ_CHECK((*again)[i].options == (*plan)[i].options);
+    FUZZ_CHECK((*again)[i].blacklisted == (*plan)[i].blacklisted);
+  }
+  iofs::apply_module_cmdline(*plan, iofs::extract_module_cmdline(iofs::parse_kernel_cmdline(
+                                        "a.b=1 modprobe.blacklist=a,b")));
   return 0;
 }

@@ -37,3 +37,27 @@ TEST(Cmdline, PrefixAloneIsNotASetting) {
   auto s = extract_settings(parse_kernel_cmdline("initoverlayfs.=x initoverlayfs xinitoverlayfs.fs=y"));
   EXPECT_TRUE(s.overrides.empty());
 }
+
+using ModuleOption = std::pair<std::string, std::string>;
+
+// What kmod takes from /proc/cmdline for the modules modprobe loads.
+TEST(Cmdline, ModuleParametersAsModprobeReadsThem) {
+  ModuleCmdline m = extract_module_cmdline(parse_kernel_cmdline(
+      "root=/dev/vda1 overlay.redirect_always_follow=N virtio-blk.num_request_queues=1 "
+      "\"dummy.name=two words\" dummy.flag nvme_core.x=\"a\tb\" "
+      "rd.driver.blacklist=x a.b.c=1 .x=1 x.=1 quiet -- after.dash=1"));
+  EXPECT_EQ(m.options, (std::vector<ModuleOption>{{"overlay", "redirect_always_follow=N"},
+                                                  {"virtio_blk", "num_request_queues=1"},
+                                                  {"dummy", "name=\"two words\""},
+                                                  {"dummy", "flag"},
+                                                  {"nvme_core", "x=\"a\tb\""}}));
+  EXPECT_TRUE(m.blacklist.empty());
+}
+
+TEST(Cmdline, ModprobeBlacklistListsAddUp) {
+  ModuleCmdline m = extract_module_cmdline(parse_kernel_cmdline(
+      "modprobe.blacklist=nouveau,virtio-scsi,, modprobe.blacklist modprobe.blacklist=ahci "
+      "modprobe.other=1"));
+  EXPECT_EQ(m.blacklist, (std::vector<std::string>{"nouveau", "virtio_scsi", "ahci"}));
+  EXPECT_TRUE(m.options.empty()) << "modprobe.* is modprobe's own, no module's";
+}

@@ -19,6 +19,19 @@ std::vector<PlannedModule> good_plan() {
   EXPECT_TRUE(plan);
   return *plan;
 }
+
+// A load function that succeeds and remembers the order of the loads.
+struct LoadRecorder {
+  std::mutex mu;
+  std::vector<std::string> loaded;
+  ModuleLoadFn fn() {
+    return [this](const PlannedModule& m) {
+      std::lock_guard l(mu);
+      loaded.push_back(m.path);
+      return 0;
+    };
+  }
+};
 }  // namespace
 
 TEST(ModuleLoader, EveryModuleAfterItsDependencies) {
@@ -156,13 +169,9 @@ TEST(ModuleLoader, OnDemandModulesLoadOnlyForMatchingDevices) {
   ASSERT_TRUE(again);
   EXPECT_EQ((*again)[2].aliases, (*plan)[2].aliases);
 
-  std::mutex mu;
-  std::vector<std::string> loaded;
-  ModuleLoader loader(*plan, [&](const PlannedModule& m) {
-    std::lock_guard l(mu);
-    loaded.push_back(m.path);
-    return 0;
-  }, 2);
+  LoadRecorder rec;
+  const std::vector<std::string>& loaded = rec.loaded;
+  ModuleLoader loader(*plan, rec.fn(), 2);
   loader.request_unconditional();  // ext4 only: scsi_mod is a library of ahci
   loader.wait_idle();
   EXPECT_EQ(loaded, (std::vector<std::string>{"kernel/ext4.ko"}));
@@ -194,4 +203,26 @@ TEST(ModuleLoader, DependencyCancelledWhileRequestingIsCountedOnce) {
   EXPECT_EQ(out[0].err, EIO);
   EXPECT_EQ(out[1].err, ECANCELED);
   EXPECT_EQ(out[2].err, ECANCELED);
+}
+
+// A blacklisted driver is not loaded for its device, as udev's modprobe
+// would not; it still loads when a module that needs it does.
+TEST(ModuleLoader, BlacklistedModuleLoadsOnlyAsADependency) {
+  auto plan = parse_load_plan(
+      "kernel/scsi_mod.ko:\n"
+      "alias scsi:t-0x00* kernel/scsi_mod.ko\n"
+      "blacklist kernel/scsi_mod.ko\n"
+      "kernel/virtio_scsi.ko: kernel/scsi_mod.ko\n"
+      "alias virtio:d00000008v* kernel/virtio_scsi.ko\n");
+  ASSERT_TRUE(plan) << plan.error().message();
+  LoadRecorder rec;
+  const std::vector<std::string>& loaded = rec.loaded;
+  ModuleLoader loader(*plan, rec.fn(), 2);
+  loader.request_unconditional();
+  EXPECT_EQ(loader.request_for_device("scsi:t-0x00"), 0u);
+  loader.wait_idle();
+  EXPECT_TRUE(loaded.empty());
+  EXPECT_EQ(loader.request_for_device("virtio:d00000008v00001AF4"), 2u);
+  loader.wait_idle();
+  EXPECT_EQ(loaded, (std::vector<std::string>{"kernel/scsi_mod.ko", "kernel/virtio_scsi.ko"}));
 }

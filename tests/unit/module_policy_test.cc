@@ -219,3 +219,91 @@ TEST(ModulePolicy, UnknownBootFilesystemTypeAddsExt4AndVfat) {
 TEST(ModulePolicy, TheGenericSetIsTheDefault) {
   EXPECT_EQ(ModuleInputs{}.generic_drivers, generic_storage_drivers());
 }
+
+namespace {
+bool any_contains(const Names& lines, std::string_view a, std::string_view b) {
+  for (const std::string& l : lines)
+    if (l.find(a) != l.npos && l.find(b) != l.npos) return true;
+  return false;
+}
+}  // namespace
+
+// modprobe.d applied as modprobe would apply it when the classic
+// initramfs loads these modules.
+TEST(ModulePolicy, ModprobeOptionsBlacklistsAndCommands) {
+  ModuleInputs in = inputs(Placement::bootfs);
+  in.modprobe.options = {{"nvme_core", "default_ps_max_latency_us=0"}, {"erofs", "x=\"a b\""},
+                         {"not_planned", "y=1"}};
+  in.modprobe.blacklist = {"virtio_blk", "overlay"};
+  in.modprobe.install = {{"nvme", "/bin/true"},
+                         {"erofs", "/usr/bin/false"},
+                         {"ext*", "/sbin/modprobe --ignore-install ext4; echo done"}};
+  in.modprobe.remove = {{"loop", "/bin/echo bye"}};
+  ModuleChoice c = choose_modules(in, index());
+  ASSERT_TRUE(planned(c, "nvme_core") && planned(c, "nvme") && planned(c, "virtio_blk") &&
+              planned(c, "overlay") && planned(c, "erofs") && planned(c, "ext4"));
+  EXPECT_EQ(planned(c, "nvme_core")->options, "default_ps_max_latency_us=0");
+  EXPECT_EQ(planned(c, "erofs")->options, "x=\"a b\"");
+  EXPECT_TRUE(planned(c, "nvme")->options.empty());
+  // Blacklisted: the device driver is not loaded for its device; the
+  // filesystem the mini initramfs asks for by name is loaded regardless.
+  EXPECT_TRUE(planned(c, "virtio_blk")->blacklisted);
+  EXPECT_FALSE(planned(c, "virtio_blk")->aliases.empty());
+  EXPECT_TRUE(planned(c, "overlay")->blacklisted);
+  EXPECT_TRUE(planned(c, "overlay")->aliases.empty());
+  EXPECT_TRUE(any_contains(c.notes, "overlay", "loaded"));
+  // "install nvme /bin/true" keeps nvme out like a blacklist does.
+  EXPECT_TRUE(planned(c, "nvme")->blacklisted);
+  EXPECT_FALSE(planned(c, "nvme_core")->blacklisted);
+  EXPECT_TRUE(planned(c, "erofs")->blacklisted);
+  EXPECT_FALSE(planned(c, "ext4")->blacklisted);
+  // Commands that cannot run: a warning naming the module and saying what
+  // happens instead; none for the /bin/true of an on-demand driver.
+  EXPECT_EQ(c.warnings.size(), 2u);
+  EXPECT_TRUE(any_contains(c.warnings, "install erofs /usr/bin/false", "still loaded"));
+  EXPECT_TRUE(any_contains(c.warnings, "install ext4 /sbin/modprobe", "ext4 is loaded directly"));
+  EXPECT_TRUE(any_contains(c.notes, "install nvme /bin/true", "not loaded for a device"));
+  EXPECT_TRUE(any_contains(c.notes, "'remove'", "loop"));
+  // The plan carries it all to the early-boot program.
+  auto plan = parse_load_plan(format_load_plan(c.closure.plan));
+  ASSERT_TRUE(plan) << plan.error().message();
+  EXPECT_TRUE(*plan == c.closure.plan);
+}
+
+TEST(ModulePolicy, NoModprobeConfigChangesNothing) {
+  ModuleChoice c = choose_modules(inputs(Placement::bootfs), index());
+  for (const PlannedModule& m : c.closure.plan) {
+    EXPECT_TRUE(m.options.empty()) << m.path;
+    EXPECT_FALSE(m.blacklisted) << m.path;
+  }
+  EXPECT_TRUE(c.warnings.empty());
+  EXPECT_TRUE(c.notes.empty());
+}
+
+// A control character would break the plan's line; the module loads
+// without those options, and the user is told.
+TEST(ModulePolicy, ModprobeOptionsWithControlCharactersAreDropped) {
+  ModuleInputs in = inputs(Placement::bootfs);
+  in.modprobe.options = {{"erofs", "x=1\ny=2"}};
+  ModuleChoice c = choose_modules(in, index());
+  ASSERT_TRUE(planned(c, "erofs"));
+  EXPECT_TRUE(planned(c, "erofs")->options.empty());
+  EXPECT_TRUE(any_contains(c.warnings, "erofs", "control character"));
+}
+
+// modprobe.d's "softdep" in place of modules.softdep's, the first match.
+TEST(ModulePolicy, ModprobeSoftdepAddsItsPreModules) {
+  ModuleIndex idx = index();
+  ModprobeConfig cfg;
+  cfg.softdeps = {{"ero*", {"squashfs"}}, {"erofs", {"nls_utf8"}}};
+  Names notes = apply_modprobe_softdeps(idx, cfg);
+  EXPECT_EQ(notes, Names{"modprobe.d: soft dependencies of erofs: pre: squashfs"});
+  ModuleInputs in = inputs(Placement::bootfs);
+  ModuleChoice c = choose_modules(in, idx);
+  const PlannedModule* erofs = planned(c, "erofs");
+  ASSERT_TRUE(erofs && planned(c, "squashfs"));
+  ASSERT_EQ(erofs->after.size(), 1u);
+  EXPECT_EQ(module_name(c.closure.plan[erofs->after[0]].path), "squashfs");
+  EXPECT_FALSE(planned(c, "nls_utf8"));
+  EXPECT_TRUE(apply_modprobe_softdeps(idx, cfg).empty()) << "nothing changes the second time";
+}
