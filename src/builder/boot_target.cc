@@ -40,9 +40,27 @@ Result<BootfsChoice> choose_device(const BuilderOptions& o, std::string& image_u
 
 }  // namespace
 
+BuilderOptions with_placement(const BuilderOptions& o, Placement p) {
+  BuilderOptions out = o;
+  out.placement = p;
+  return out;
+}
+
 Result<BootTarget> choose_boot_target(const BuilderOptions& o) {
   BootTarget t;
+  t.placement = o.placement;
   t.bootfs = TRY(choose_device(o, t.image_uuid));
+  if (t.bootfs.reach != BootfsReach::mountable) {
+    if (o.placement_given)
+      return fail("--placement bootfs:",
+                  str(t.bootfs.reach_detail, "; use --placement initrd (the image inside the "
+                                             "mini initramfs, the default there)"));
+    t.placement = Placement::initrd;
+    t.placement_reason = str(t.bootfs.reach_detail, ", so the image goes inside the mini initramfs");
+    Say{o.verbose}("placement initrd: ", t.placement_reason);
+    std::string unused;
+    t.bootfs = TRY(choose_device(with_placement(o, t.placement), unused));
+  }
   if (!o.write_partition.empty())
     TRY(check_partition(o.write_partition, t.bootfs.spec, o.lowerfs));
   return t;

@@ -2,6 +2,7 @@
 
 #include <blkid/blkid.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 
 #include "core/device_spec.h"
@@ -79,7 +80,94 @@ std::string blkid_tag(const std::string& dev, const std::string& tag) {
   return out;
 }
 
+const FstabEntry* fstab_entry_holding(const std::vector<FstabEntry>& fstab,
+                                      const std::string& path) {
+  const FstabEntry* best = nullptr;
+  size_t best_len = 0;
+  for (const FstabEntry& e : fstab) {
+    std::string mp = e.mountpoint;
+    while (mp.size() > 1 && mp.back() == '/') mp.pop_back();
+    if (!mp.starts_with('/')) continue;  // swap, none
+    bool inside = path == mp || mp == "/" ||
+                  (path.starts_with(mp) && path.size() > mp.size() && path[mp.size()] == '/');
+    if (inside && (!best || mp.size() >= best_len)) {
+      best = &e;
+      best_len = mp.size();
+    }
+  }
+  return best;
+}
+
+std::string stacking_kind(bool md, bool dm, std::string_view dm_uuid) {
+  if (md) return "md RAID";
+  if (!dm) return "";
+  // The prefixes LVM and cryptsetup give their device-mapper UUIDs.
+  if (dm_uuid.starts_with("LVM-")) return "LVM";
+  if (dm_uuid.starts_with("CRYPT-")) return "dm-crypt";
+  return "device-mapper";
+}
+
+std::string stacking_of(const std::string& devnode, const std::string& class_block) {
+  char real[PATH_MAX];
+  if (!::realpath(devnode.c_str(), real)) return "";
+  std::string name = real;
+  name = name.substr(name.rfind('/') + 1);
+  std::string dir = class_block + "/" + name;
+  // A partition's own directory has no md/ or dm/: its disk's has (sysfs
+  // puts the partition's directory inside the disk's).
+  char real_dir[PATH_MAX];
+  if (sys::exists(dir + "/partition") && ::realpath(dir.c_str(), real_dir)) {
+    dir = real_dir;
+    dir = dir.substr(0, dir.rfind('/'));
+  }
+  auto uuid = sys::read_file(dir + "/dm/uuid");
+  return stacking_kind(sys::exists(dir + "/md"), sys::exists(dir + "/dm"),
+                       uuid ? trim(*uuid) : std::string_view());
+}
+
 namespace {
+
+// Whether the mini initramfs can mount the filesystem of mount m (holding
+// dir) before the root: not when it is the root filesystem itself (the
+// initrd checks the root with fsck and mounts it, perhaps read-write,
+// while the image on it would still be in use: e2fsck exits 8 and a
+// read-write mount is refused with "would change RO state"), and not when
+// it is on a device nothing assembles that early.
+void classify_reach(const std::string& dir, const MountEntry& m, BootfsChoice& c) {
+  struct stat here{}, root{};
+  if (::stat(dir.c_str(), &here) == 0 && ::stat("/", &root) == 0 && here.st_dev == root.st_dev) {
+    c.reach = BootfsReach::root_filesystem;
+    c.reach_detail = str(dir, " is on the root filesystem (", m.source,
+                         "), which the initrd checks and mounts while the image on it would be in use");
+    return;
+  }
+  // Test seam (tests/boot/builder_layouts.sh): this machine's kernel may
+  // have neither md nor device-mapper, so a test gives a loop device the
+  // sysfs entries of one.
+  const char* class_block = ::getenv("INITOVERLAYFS_TEST_SYS_CLASS_BLOCK");
+  if (std::string kind = stacking_of(m.source, class_block ? class_block : "/sys/class/block");
+      !kind.empty()) {
+    c.reach = BootfsReach::stacked;
+    c.reach_detail = str(dir, " is on ", m.source, " (", kind,
+                         "), which the mini initramfs cannot assemble");
+  }
+}
+
+// A /dev path only udev makes (/dev/disk/by-id/..., by-path/...) does not
+// exist when the early-boot program runs in init mode, without udev: it is
+// replaced by the UUID of the device it names now. (by-uuid, by-label and
+// the partition ones are their tags already: device_spec.h.)
+Result<DeviceSpec> without_udev_links(DeviceSpec spec) {
+  if (spec.key != DeviceKey::path || !spec.value.starts_with("/dev/disk/")) return spec;
+  char real[PATH_MAX];
+  if (!::realpath(spec.value.c_str(), real)) return sys_error("resolve", spec.value);
+  std::string uuid = blkid_tag(real, "UUID");
+  if (uuid.empty())
+    return fail("find the boot filesystem",
+                str(spec.value, " is a link udev makes, and ", real,
+                    " has no UUID to find it by without udev; name it with --bootfs"));
+  return DeviceSpec{DeviceKey::uuid, uuid};
+}
 
 std::string normalise_mountpoint(std::string p) {
   while (p.size() > 1 && p.back() == '/') p.pop_back();
@@ -97,13 +185,16 @@ Result<BootfsChoice> choose_bootfs(const std::string& output_dir, const std::str
   std::string mountinfo = TRY(sys::read_file("/proc/self/mountinfo"));
   auto mounts = parse_mountinfo(mountinfo);
   const MountEntry* m = mount_containing(mounts, dir);
-  if (!m) return fail("find the filesystem holding", dir);
+  if (!m)
+    return fail("find the filesystem holding",
+                str(dir, ": no mount of this mount table holds it (a chroot whose root is "
+                         "not a mount point?); run where /boot is mounted, or name it with --bootfs"));
 
   BootfsChoice c;
   c.fstype = bootfstype;
   const bool on_device = m->source.starts_with("/dev/");
   if (!bootfs.empty()) {
-    DeviceSpec spec = TRY(parse_device_spec(bootfs));
+    DeviceSpec spec = TRY(without_udev_links(TRY(parse_device_spec(bootfs))));
     c.spec = spec.to_string();
     // Is the output directory on that very filesystem? Then the image's
     // path on it follows from the mount; otherwise the directory is taken
@@ -114,6 +205,7 @@ Result<BootfsChoice> choose_bootfs(const std::string& output_dir, const std::str
                                          : spec.matches(blkid_tag(m->source, std::string(spec.blkid_tag())));
     }
     if (same) {
+      classify_reach(dir, *m, c);
       c.dir = path_on_filesystem(*m, dir);
       c.hint = m->source;
       if (c.fstype.empty()) c.fstype = m->fstype;
@@ -131,16 +223,25 @@ Result<BootfsChoice> choose_bootfs(const std::string& output_dir, const std::str
     c.dir = path_on_filesystem(*m, dir);
     c.hint = m->source;
     if (c.fstype.empty()) c.fstype = m->fstype;
-    if (auto fstab = sys::read_file("/etc/fstab")) {
-      for (const FstabEntry& e : parse_fstab(*fstab)) {
-        if (normalise_mountpoint(e.mountpoint) != m->mountpoint) continue;
-        if (parse_device_spec(e.spec)) {
-          c.spec = e.spec;
+    if (auto text = sys::read_file("/etc/fstab")) {
+      auto fstab = parse_fstab(*text);
+      const FstabEntry* e = fstab_entry_holding(fstab, dir);
+      // fstab mounts a filesystem of its own there, but this is not it:
+      // in a chroot or an image being built, the image would go onto the
+      // directory the real /boot is later mounted over.
+      if (e && normalise_mountpoint(e->mountpoint).size() > m->mountpoint.size())
+        return fail("find the boot filesystem",
+                    str("/etc/fstab mounts ", e->spec, " at ", normalise_mountpoint(e->mountpoint),
+                        ", but it is not mounted here (a chroot or an image being built?); "
+                        "convert on the running system, or mount it first"));
+      if (e && normalise_mountpoint(e->mountpoint) == m->mountpoint) {
+        if (auto spec = parse_device_spec(e->spec)) {
+          c.spec = TRY(without_udev_links(*spec)).to_string();
           c.reason = str("the /etc/fstab entry for ", m->mountpoint);
         }
-        break;
       }
     }
+    classify_reach(dir, *m, c);
     if (c.spec.empty()) {
       std::string uuid = blkid_tag(m->source, "UUID");
       if (uuid.empty())

@@ -38,7 +38,33 @@ std::string path_on_filesystem(const MountEntry& m, const std::string& path);
 // A libblkid tag (UUID, LABEL, TYPE, PART_ENTRY_NAME...) of a device, "" if none.
 std::string blkid_tag(const std::string& dev, const std::string& tag);
 
+// The fstab entry whose mount point holds `path` (absolute, symlink-free)
+// most closely, or nullptr.
+const FstabEntry* fstab_entry_holding(const std::vector<FstabEntry>& fstab,
+                                      const std::string& path);
+
+// What stacks a block device on others, as the mini initramfs would have
+// to assemble it: "md RAID", "LVM", "dm-crypt", "device-mapper", or "" for
+// a disk or a partition. From /sys/class/block/NAME/{md,dm/uuid}, looking
+// at the whole device for a partition.
+std::string stacking_of(const std::string& devnode,
+                        const std::string& class_block = "/sys/class/block");
+// The same from what sysfs says: whether the device is an md array, and
+// its device-mapper UUID ("" when it is no dm device).
+std::string stacking_kind(bool md, bool dm, std::string_view dm_uuid);
+
+// Whether the mini initramfs can read the image from the boot filesystem
+// at all: it mounts it read-only before anything else, and lets it go
+// before the real system needs it.
+enum class BootfsReach {
+  mountable,        // a plain partition of its own (or not known: a disk image being made)
+  root_filesystem,  // /boot is a directory of the root filesystem
+  stacked,          // on md RAID, LVM, dm-crypt: nothing assembles it that early
+};
+
 struct BootfsChoice {
+  BootfsReach reach = BootfsReach::mountable;
+  std::string reach_detail;  // why it is not mountable, for the messages
   std::string spec;      // for bootfs
   std::string hint;      // for bootfs_hint, may be empty
   std::string fstype;    // may be empty: unknown

@@ -33,8 +33,9 @@ namespace iofs {
 namespace {
 
 // The scratch directory and the temporary outputs are the caller's: they
-// are removed when it is done with them, after the summary.
-Result<void> build(const BuilderOptions& o, ScratchDir& scratch, OutputTemps& temps, Build& b) {
+// are removed when it is done with them, after the summary. `o` becomes the
+// options the build followed: the placement may be the boot target's.
+Result<void> build(BuilderOptions& o, ScratchDir& scratch, OutputTemps& temps, Build& b) {
   Say say{o.verbose};
   if (size_t n = ScratchDir::remove_abandoned())
     say("removed ", n, " scratch directories of builders that died");
@@ -45,6 +46,10 @@ Result<void> build(const BuilderOptions& o, ScratchDir& scratch, OutputTemps& te
   b.kernel = TRY(resolve_kernel(o));
   // 2. Boot filesystem: where the image will be read from at boot.
   b.target = TRY(choose_boot_target(o));
+  if (b.target.placement != o.placement) {
+    o = with_placement(o, b.target.placement);
+    TRY(check_builder_options(o));
+  }
   TRY(check_interrupted());
   // 3. Input: a tree to turn into the image (extracted from an initramfs,
   //    a directory, or a fresh one made by dracut / mkinitramfs).
@@ -130,6 +135,13 @@ int main(int argc, char** argv) {
       else
         std::fprintf(stderr, "initoverlayfs-install: error: %s\n", r.error().message().c_str());
       rc = 1;
+      // From a hook, a kernel update must not fail for it: nothing was
+      // replaced, so the initramfs the hook was given still boots.
+      if (opts->hook && !interrupted_signal()) {
+        std::fprintf(stderr, "initoverlayfs-install: --hook: not converted; %s stays as it was\n",
+                     opts->initramfs.empty() ? "the initramfs" : opts->initramfs.c_str());
+        rc = 0;
+      }
     } else if (!b.input.already_converted) {
       print_summary(*opts, b,
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());

@@ -252,6 +252,7 @@ Result<void> parse_builder_args(const std::vector<std::string>& args, BuilderOpt
       if (!placement)
         return bad(str("--placement takes ", placement_names(), ", not '", name, "'"));
       o.placement = *placement;
+      o.placement_given = true;
     }
     else if (arg == "--initramfs-compression") {
       o.initramfs_compression = TRY(value());

@@ -40,6 +40,8 @@ struct BuilderOptions {
   std::string bootfstype;
   std::string bootfs_path;     // where output_dir is on the boot fs
   Placement placement = Placement::bootfs;
+  // --placement was given: the builder does not change it (boot_target.h).
+  bool placement_given = false;
   bool compression_given = false;     // --compression was on the command line
   std::string write_partition;        // --placement partition: also write it here
   std::string lowerfs = "erofs";  // erofs, squashfs, ext4, btrfs

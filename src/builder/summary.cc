@@ -82,6 +82,9 @@ void print_summary(const BuilderOptions& o, const Build& b, double seconds) {
                       {"copy", copy}})
                  .c_str(),
              stdout);
+  if (!b.target.placement_reason.empty())
+    std::printf("  placement       %s, not bootfs: %s\n", placement.name.data(),
+                b.target.placement_reason.c_str());
   if (const auto& verity = b.image.verity)
     std::printf("  verity          %s root hash %s, hash tree from byte %llu of the image,\n"
                 "                  on corruption: %s%s\n",

@@ -230,6 +230,33 @@ done
 [[ $before612 == "$(pair612)" ]] || fail "the other kernel's pair changed"
 log "second kernel and removal of the first in $((SECONDS - t)) s"
 
+# 6b. An image build's chroot: fstab names /boot, but it is not mounted
+# there. The hook converts nothing, says why in one line and exits 0, so the
+# kernel package's configuration goes on; the classic initramfs stays. Once
+# /boot is mounted (the booted machine), the next update converts.
+t=$SECONDS
+umount "$root/boot"
+deb_chroot_run update-initramfs -c -k "$k612" >"$SCRATCH/unmounted.log" 2>&1 || {
+	cat "$SCRATCH/unmounted.log" >&2
+	fail "update-initramfs failed with /boot not mounted: the hook must not fail it"
+}
+cat "$SCRATCH/unmounted.log" >&2
+grep -q "error: find the boot filesystem: /etc/fstab mounts UUID=$boot_uuid at /boot, but it is not mounted here" \
+	"$SCRATCH/unmounted.log" || fail "the hook did not say /boot is not mounted"
+grep -q -- "--hook: not converted; /boot/initrd.img-$k612 stays as it was" "$SCRATCH/unmounted.log" ||
+	fail "the hook did not say it kept the initramfs"
+[[ -f $root/boot/initrd.img-$k612 ]] || fail "no classic initramfs written with /boot not mounted"
+! is_mini "$root/boot/initrd.img-$k612" || fail "converted with /boot not mounted"
+find "$root/boot" -mindepth 1 -delete
+mount -o loop "$SCRATCH/boot.ext4" "$root/boot"
+deb_chroot_run update-initramfs -u -k "$k612" >"$SCRATCH/remounted.log" 2>&1 || {
+	cat "$SCRATCH/remounted.log" >&2
+	fail "update-initramfs -u failed once /boot was mounted again"
+}
+check_pair "$k612"
+before612=$(pair612)
+log "/boot not mounted: skipped, then converted once mounted, in $((SECONDS - t)) s"
+
 # 7. Purge: programs, hooks and conffiles go; the pairs stay (they boot
 # without the package).
 deb_chroot_run dpkg --purge initoverlayfs >"$SCRATCH/purge.log" 2>&1 || {

@@ -9,6 +9,13 @@
 # Usage: deb_kernel.sh [initramfs-tools|dracut] [PATH/TO/initoverlayfs_*.deb]
 # (default package: the newest in $IOFS_DEB_DIR, where package.deb_hooks
 # leaves the package it built).
+# $SYSTEM_LAYOUT (issue 11) is how /boot is laid out, as the hooks find it:
+#   own      its own ext4 filesystem, named UUID=... in fstab (default);
+#   by-uuid  the same, named /dev/disk/by-uuid/... in fstab;
+#   root     a directory of the root filesystem (Debian's default install):
+#            the chroot is the root filesystem itself, loop-mounted, and the
+#            builder must choose placement initrd (the root cannot be read
+#            before its own fsck and mount).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../boot/lib/common.sh"
 . "$here/../boot/lib/kernels.sh"
@@ -40,12 +47,35 @@ cp -- "$deb" "$root/tmp/initoverlayfs.deb"
 _sys_apt "$root" install --no-install-recommends /tmp/initoverlayfs.deb >"$SCRATCH/apt.log" 2>&1 ||
 	{ cat "$SCRATCH/apt.log" >&2; boot_fail "apt-get install initoverlayfs.deb failed"; }
 
-# /boot as on the installed system: its own ext4 filesystem (fstab's UUID),
-# mounted, so the builder finds the boot filesystem as it would there.
-truncate -s 512M "$SCRATCH/boot.ext4"
-mkfs.ext4 -q -F -U "$SYSTEM_BOOT_UUID" -d "$root/boot" "$SCRATCH/boot.ext4"
-mount -o loop "$SCRATCH/boot.ext4" "$root/boot"
-trap '! mountpoint -q "$root/boot" || umount -l "$root/boot" || true; _boot_on_exit' EXIT
+layout=${SYSTEM_LAYOUT:-own}
+[[ $layout =~ ^(own|by-uuid|root)$ ]] || boot_fail "unknown SYSTEM_LAYOUT '$layout'"
+boot_log "layout: $layout"
+if [[ $layout == root ]]; then
+	# One filesystem, as the installer makes it: fstab has the root only.
+	printf 'LABEL=%s / ext4 errors=remount-ro 0 1\n' "$SYSTEM_ROOT_LABEL" >"$root/etc/fstab"
+	find "$root/var/lib/apt/lists" -maxdepth 1 -type f -delete
+	system_report_install "$root" || boot_fail "installing the report service failed"
+	mib=$(du -sm -- "$root" | cut -f1)
+	disk_ext4_make "$SCRATCH/root.img" $((mib * 5 / 4 + 768)) "$SYSTEM_ROOT_LABEL" \
+		"$(cat /proc/sys/kernel/random/uuid)" "$root" || boot_fail "making the root disk failed"
+	rm -rf -- "$root"
+	mkdir -p "$root"
+	mount -o loop "$SCRATCH/root.img" "$root"
+	trap '! mountpoint -q "$root" || umount -l "$root" || true; _boot_on_exit' EXIT
+else
+	# /boot as on the installed system: its own ext4 filesystem (fstab's
+	# UUID, or its udev link), mounted, so the builder finds the boot
+	# filesystem as it would there.
+	if [[ $layout == by-uuid ]]; then
+		sed -i "s|^UUID=$SYSTEM_BOOT_UUID |/dev/disk/by-uuid/$SYSTEM_BOOT_UUID |" "$root/etc/fstab"
+		grep -q "^/dev/disk/by-uuid/$SYSTEM_BOOT_UUID /boot " "$root/etc/fstab" ||
+			boot_fail "fstab has no /boot line to rewrite: $(cat "$root/etc/fstab")"
+	fi
+	truncate -s 512M "$SCRATCH/boot.ext4"
+	mkfs.ext4 -q -F -U "$SYSTEM_BOOT_UUID" -d "$root/boot" "$SCRATCH/boot.ext4"
+	mount -o loop "$SCRATCH/boot.ext4" "$root/boot"
+	trap '! mountpoint -q "$root/boot" || umount -l "$root/boot" || true; _boot_on_exit' EXIT
+fi
 
 # The kernel package, installed again as an upgrade would: its postinst
 # runs initramfs-tools, whose post-update.d hook converts the initramfs, or
@@ -60,27 +90,51 @@ boot_log "kernel package installed in $((SECONDS - t)) s; its hooks said:"
 grep -a 'initoverlayfs' "$SCRATCH/kernel.log" >&2 || true
 mini=$root/boot/initrd.img-$kver
 image=$root/boot/initoverlayfs-$kver.img
-[[ -f $image ]] || boot_fail "no $image after installing the kernel"
-[[ $(blkid -p -o value -s TYPE "$image") == erofs ]] || boot_fail "$image is not EROFS"
-marker=$(zstd -dcq "$mini" | cpio -i --to-stdout --quiet etc/initoverlayfs-install.made 2>/dev/null) || true
+# The mini initramfs's first part is zstd; with placement initrd the image
+# follows it uncompressed, where zstd stops.
+from_mini() { { zstd -dcq "$mini" 2>/dev/null || true; } | cpio -i --to-stdout --quiet "$1" 2>/dev/null || true; }
+marker=$(from_mini etc/initoverlayfs-install.made)
 [[ $marker == "initoverlayfs-install "* ]] || boot_fail "$mini is not a mini initramfs"
-conf=$(zstd -dcq "$mini" | cpio -i --to-stdout --quiet etc/initoverlayfs.conf)
-grep -qx "bootfs UUID=$SYSTEM_BOOT_UUID" <<<"$conf" || boot_fail "bootfs is not fstab's /boot: $conf"
-boot_log "pair in /boot: $(du -h --apparent-size "$mini" | cut -f1) mini initramfs, $(du -h --apparent-size "$image" | cut -f1) image"
+conf=$(from_mini etc/initoverlayfs.conf)
+if [[ $layout == root ]]; then
+	grep -qx "placement initrd" <<<"$conf" || boot_fail "/boot on the root filesystem, but not placement initrd: $conf"
+	grep -q "placement       initrd, not bootfs: /boot is on the root filesystem" "$SCRATCH/kernel.log" ||
+		boot_fail "the hook's summary does not say why the placement is initrd"
+	[[ ! -e $image ]] || boot_fail "an image file beside the initrd placement: $image"
+	boot_log "mini initramfs with the image inside: $(du -h --apparent-size "$mini" | cut -f1)"
+else
+	[[ -f $image ]] || boot_fail "no $image after installing the kernel"
+	[[ $(blkid -p -o value -s TYPE "$image") == erofs ]] || boot_fail "$image is not EROFS"
+	grep -qx "bootfs UUID=$SYSTEM_BOOT_UUID" <<<"$conf" || boot_fail "bootfs is not fstab's /boot: $conf"
+	boot_log "pair in /boot: $(du -h --apparent-size "$mini" | cut -f1) mini initramfs, $(du -h --apparent-size "$image" | cut -f1) image"
+fi
 
-# Boot exactly what the hooks left in /boot (system_disks makes the boot
-# disk from the root's /boot directory).
-cp -a "$root/boot/." "$SCRATCH/boot-content"
-umount "$root/boot"
-trap _boot_on_exit EXIT
-rm -rf -- "$root/boot"
-mv -- "$SCRATCH/boot-content" "$root/boot"
+# Boot exactly what the hooks left in /boot.
 out=$SCRATCH/boot
-system_disks "$vdir" "$out" "" || boot_fail "making the disks failed"
+if [[ $layout == root ]]; then
+	# The root disk is the filesystem the hooks ran on; the bootloader
+	# would read the kernel and the mini initramfs from its /boot.
+	mkdir -p "$out" "$SCRATCH/loader"
+	cp -- "$mini" "$root/boot/vmlinuz-$kver" "$SCRATCH/loader/"
+	umount "$root"
+	trap _boot_on_exit EXIT
+	mv -- "$SCRATCH/root.img" "$out/root.img"
+	mkdir -p "$vdir/root/boot"
+	cp -- "$SCRATCH/loader/vmlinuz-$kver" "$vdir/root/boot/"
+	mini=$SCRATCH/loader/$(basename "$mini")
+else
+	# system_disks makes the boot disk from the root's /boot directory.
+	cp -a "$root/boot/." "$SCRATCH/boot-content"
+	umount "$root/boot"
+	trap _boot_on_exit EXIT
+	rm -rf -- "$root/boot"
+	mv -- "$SCRATCH/boot-content" "$root/boot"
+	system_disks "$vdir" "$out" "" || boot_fail "making the disks failed"
+fi
 rc=0
 system_boot "$vdir" "$mini" "$out" "$out.log" || rc=$?
 boot_log "boot ended after $QEMU_BOOT_WALL s wall (qemu status $rc)"
-system_check "$out.log" initoverlayfs
+system_check "$out.log" initoverlayfs "$layout"
 if ((${#SYSTEM_PROBLEMS[@]})); then
 	system_console_excerpt "$out.log" >&2
 	printf '%s: FAIL: %s\n' "$BOOT_TEST_NAME" "${SYSTEM_PROBLEMS[@]}" >&2
@@ -88,6 +142,7 @@ if ((${#SYSTEM_PROBLEMS[@]})); then
 fi
 grep -a 'initoverlayfs: ready in' "$out.log" | tr -d '\r' >&2
 
+[[ $layout == root ]] && { echo "PASS: $BOOT_TEST_NAME ($layout)"; exit 0; }
 # Removing the kernel package removes its image, and only that.
 touch "$root/boot/initoverlayfs-other.img"
 pkg=$(dpkg-deb -f "$kdeb" Package)
@@ -95,4 +150,4 @@ system_chroot "$root" dpkg --purge "$pkg" >"$SCRATCH/remove.log" 2>&1 ||
 	{ cat "$SCRATCH/remove.log" >&2; boot_fail "removing $pkg failed"; }
 [[ ! -e $image ]] || boot_fail "$image is still there after removing $pkg"
 [[ -e $root/boot/initoverlayfs-other.img ]] || boot_fail "removing $pkg removed another image"
-echo "PASS: $BOOT_TEST_NAME"
+echo "PASS: $BOOT_TEST_NAME ($layout)"

@@ -48,3 +48,31 @@ TEST(Bootfs, Fstab) {
   EXPECT_EQ(f[1].mountpoint, "/boot");
   EXPECT_EQ(f[2].mountpoint, "/media/cd rom");
 }
+
+// The fstab entry that decides where /boot lives: the closest mount point
+// holding the directory, so that "/boot" in fstab with only "/" mounted
+// (a chroot, an image being built) is seen.
+TEST(Bootfs, FstabEntryHolding) {
+  auto fstab = parse_fstab(
+      "LABEL=root / ext4 errors=remount-ro 0 1\n"
+      "UUID=b /boot/ ext4 defaults 0 2\n"
+      "UUID=e /boot/efi vfat umask=0077 0 1\n"
+      "/swapfile none swap sw 0 0\n");
+  ASSERT_EQ(fstab.size(), 4u);
+  EXPECT_EQ(fstab_entry_holding(fstab, "/boot")->spec, "UUID=b");
+  EXPECT_EQ(fstab_entry_holding(fstab, "/boot/grub")->spec, "UUID=b");
+  EXPECT_EQ(fstab_entry_holding(fstab, "/boot/efi/EFI")->spec, "UUID=e");
+  EXPECT_EQ(fstab_entry_holding(fstab, "/bootx")->spec, "LABEL=root");
+  EXPECT_EQ(fstab_entry_holding(fstab, "/")->spec, "LABEL=root");
+  EXPECT_EQ(fstab_entry_holding(parse_fstab("/swapfile none swap sw 0 0\n"), "/boot"), nullptr);
+}
+
+// md RAID, LVM, dm-crypt: nothing in the mini initramfs assembles them.
+TEST(Bootfs, StackingKind) {
+  EXPECT_EQ(stacking_kind(false, false, ""), "");
+  EXPECT_EQ(stacking_kind(true, false, ""), "md RAID");
+  EXPECT_EQ(stacking_kind(false, true, "LVM-abcdef"), "LVM");
+  EXPECT_EQ(stacking_kind(false, true, "CRYPT-LUKS2-0123-root"), "dm-crypt");
+  EXPECT_EQ(stacking_kind(false, true, ""), "device-mapper");
+  EXPECT_EQ(stacking_of("/dev/does-not-exist"), "");
+}

@@ -33,3 +33,25 @@ TEST(DeviceSpec, Rejects) {
     }
   }
 }
+
+// fstab often names /boot by udev's links, which init mode has no udev to
+// make: the builder wrote such a path into the config verbatim, and the
+// boot waited 30 s for a device that never matched.
+TEST(DeviceSpec, UdevLinksAreTheirTags) {
+  auto u = parse_device_spec("/dev/disk/by-uuid/0a1b-2C3d");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->key, DeviceKey::uuid);
+  EXPECT_EQ(u->to_string(), "UUID=0a1b-2C3d");
+  auto l = parse_device_spec("/dev/disk/by-label/my\\x20boot\\x2fa");
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->key, DeviceKey::label);
+  EXPECT_EQ(l->value, "my boot/a");
+  EXPECT_EQ(parse_device_spec("/dev/disk/by-partuuid/5-6")->to_string(), "PARTUUID=5-6");
+  EXPECT_EQ(parse_device_spec("/dev/disk/by-partlabel/boot_a")->to_string(), "PARTLABEL=boot_a");
+  // A lone backslash or a short escape stays as it is.
+  EXPECT_EQ(parse_device_spec("/dev/disk/by-label/a\\x2")->value, "a\\x2");
+  // Links udev makes from other things stay paths.
+  EXPECT_EQ(parse_device_spec("/dev/disk/by-id/virtio-abc")->key, DeviceKey::path);
+  for (const char* bad : {"/dev/disk/by-uuid/", "/dev/disk/by-label/a/b"})
+    EXPECT_FALSE(parse_device_spec(bad)) << bad;
+}

@@ -70,7 +70,7 @@ system_times() {
 }
 
 system_check() {
-	local log=$1 kind=$2 v
+	local log=$1 kind=$2 layout=${3:-own} v
 	if [[ $kind == initoverlayfs ]]; then
 		grep -aqE 'initoverlayfs: ready in [0-9]+ ms' "$log" ||
 			_sys_problem "$kind" "the console has no 'initoverlayfs: ready in N ms' summary line"
@@ -94,8 +94,12 @@ system_check() {
 	[[ $v =~ ^/dev/vd[a-z]+\ ext4\ rw, ]] ||
 		_sys_problem "$kind" "/ is '$v', not the real root disk (ext4, rw)"
 	v=$(system_report "$log" boot)
-	[[ $v =~ ^/dev/vd[a-z]+\ ext4\ rw, ]] ||
-		_sys_problem "$kind" "/boot is '$v', not the boot disk mounted read-write from fstab"
+	if [[ $layout == root ]]; then
+		[[ $v == "not mounted" ]] || _sys_problem "$kind" "/boot is '$v', not a directory of the root filesystem"
+	else
+		[[ $v =~ ^/dev/vd[a-z]+\ ext4\ rw, ]] ||
+			_sys_problem "$kind" "/boot is '$v', not the boot disk mounted read-write from fstab"
+	fi
 	v=$(system_report "$log" early-mount)
 	[[ $v == none ]] || _sys_problem "$kind" "early mounts left: $(tr '\n' ';' <<<"$v")"
 	v=$(system_report "$log" loop)
@@ -103,9 +107,17 @@ system_check() {
 	v=$(system_report "$log" loop-backing)
 	[[ $v == none ]] || _sys_problem "$kind" "loop devices with a backing file: $(tr '\n' ';' <<<"$v")"
 	v=$(system_report "$log" fs)
-	# /boot must be checked by systemd-fsck (fstab pass 2) and found clean.
-	grep -qE "systemd-fsck\[[0-9]+\]: ($SYSTEM_BOOT_LABEL|/dev/vd[a-z]+): clean" <<<"$v" ||
-		_sys_problem "$kind" "no clean fsck of /boot by systemd-fsck in the journal"
+	if [[ $layout == root ]]; then
+		# The root (fstab pass 1) must be checked and found clean: by the
+		# initrd's systemd-fsck (dracut, in the journal) or by
+		# initramfs-tools' fsck (on the console only: it runs before any journal).
+		grep -qE "($SYSTEM_ROOT_LABEL|/dev/vd[a-z]+): clean" <<<"$v$(tr -d '\r' <"$log")" ||
+			_sys_problem "$kind" "no clean fsck of the root filesystem (/boot is on it)"
+	else
+		# /boot must be checked by systemd-fsck (fstab pass 2) and found clean.
+		grep -qE "systemd-fsck\[[0-9]+\]: ($SYSTEM_BOOT_LABEL|/dev/vd[a-z]+): clean" <<<"$v" ||
+			_sys_problem "$kind" "no clean fsck of /boot by systemd-fsck in the journal"
+	fi
 	local complaint='would change RO state|Dependency failed|emergency|(boot\.mount|systemd-fsck).*(fail|error|in use|mounted|busy|Cannot continue)'
 	if grep -qiE "$complaint" <<<"$v"; then
 		_sys_problem "$kind" "journal complaints about the file systems: $(grep -iE "$complaint" <<<"$v" | sed 's/^\[ *\([0-9.]*\)\] [^ ]* /\1 /' | paste -sd';')"

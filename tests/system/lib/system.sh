@@ -375,6 +375,15 @@ _sys_link_tree() {
 	cp -al -- "$1" "$2" 2>/dev/null || { rm -rf -- "$2" && cp -a -- "$1" "$2"; }
 }
 
+# system_report_install ROOT: the report service (guest/iofs-report), which
+# prints the booted system's state on the console and powers off.
+system_report_install() {
+	install -m 0755 -- "$_SYSTEM_GUEST_DIR/iofs-report" "$1/usr/local/sbin/iofs-report" &&
+		install -m 0644 -- "$_SYSTEM_GUEST_DIR/iofs-report.service" "$1/etc/systemd/system/" &&
+		mkdir -p -- "$1/etc/systemd/system/sysinit.target.wants" &&
+		ln -sf ../iofs-report.service "$1/etc/systemd/system/sysinit.target.wants/"
+}
+
 # system_disks VDIR OUTDIR [EXTRA_BOOT_DIR]: writes OUTDIR/root.img (ext4,
 # LABEL=$SYSTEM_ROOT_LABEL: the variant's root with an empty /boot, without
 # apt lists, with the report service enabled) and OUTDIR/boot.img (ext4,
@@ -388,10 +397,7 @@ system_disks() {
 	_sys_link_tree "$vdir/root" "$stage" || return 1
 	find "$stage/boot" -mindepth 1 -delete || return 1
 	find "$stage/var/lib/apt/lists" -maxdepth 1 -type f -delete || return 1
-	install -m 0755 -- "$_SYSTEM_GUEST_DIR/iofs-report" "$stage/usr/local/sbin/iofs-report" &&
-		install -m 0644 -- "$_SYSTEM_GUEST_DIR/iofs-report.service" "$stage/etc/systemd/system/" &&
-		mkdir -p -- "$stage/etc/systemd/system/sysinit.target.wants" &&
-		ln -s ../iofs-report.service "$stage/etc/systemd/system/sysinit.target.wants/" || return 1
+	system_report_install "$stage" || return 1
 	# Room for the journal, logs and fsck; the same for every boot.
 	mib=$(du -sm -- "$stage" | cut -f1)
 	disk_ext4_make "$out/root.img" $((mib * 5 / 4 + 256)) "$SYSTEM_ROOT_LABEL" \
@@ -410,8 +416,8 @@ system_disks() {
 }
 
 # system_boot VDIR INITRD OUTDIR LOG [CMDLINE_WORD...]: boots the variant's
-# kernel with INITRD, root disk first (vda), boot disk second (vdb), root
-# given by label. Returns qemu_boot's status (124: timed out).
+# kernel with INITRD, root disk first (vda), boot disk second (vdb) if
+# there is one, root given by label. Returns qemu_boot's status (124: timed out).
 # Environment: QEMU_TIMEOUT (default 900: a boot of 20 guest s took over 420 s wall
 # on the shared machine under load; a failed boot ends itself much sooner),
 # QEMU_MEM (see qemu.sh), QEMU_ICOUNT
@@ -424,10 +430,13 @@ system_boot() {
 	local vdir=$1 initrd=$2 out=$3 log=$4 kver
 	shift 4
 	kver=$(_sys_info "$vdir" kver)
+	# No OUTDIR/boot.img: /boot is a directory of the root filesystem.
+	local -a boot_disk=()
+	[[ -e $out/boot.img ]] && boot_disk=(-drive "file=$out/boot.img,format=raw,if=virtio")
 	QEMU_ICOUNT=${QEMU_ICOUNT:-sleep} QEMU_TIMEOUT=${QEMU_TIMEOUT:-900} qemu_boot "$vdir/root/boot/vmlinuz-$kver" "$initrd" "$log" \
 		"root=LABEL=$SYSTEM_ROOT_LABEL" ro "$@" -- \
 		-drive "file=$out/root.img,format=raw,if=virtio" \
-		-drive "file=$out/boot.img,format=raw,if=virtio"
+		${boot_disk[@]+"${boot_disk[@]}"}
 }
 
 # system_report LOG KEY: the values of the "IOFS-REPORT KEY: ..." lines in
