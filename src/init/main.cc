@@ -33,6 +33,7 @@
 #include "init/image_layers.h"
 #include "init/module_loader.h"
 #include "init/mounts.h"
+#include "init/next_init.h"
 #include "init/release_watcher.h"
 #include "init/root_layout.h"
 #include "init/service_mode.h"
@@ -247,6 +248,20 @@ struct Boot {
     return {};
   }
 
+  // Before the switch: what the switch and the exec need, checked in the
+  // new root, so that a failure still finds the initramfs intact.
+  Result<std::string> check_new_root() {
+    TRY(prepare_mount_points(paths::kNewRoot));
+    NextInit next = TRY(choose_next_init(paths::kNewRoot, init_candidates(cfg.init, rdinit)));
+    // rdinit= usually names the mini initramfs's own init, so its absence
+    // from the image is normal; a configured init that cannot run is not.
+    if (!cfg.init.empty() && next.path != cfg.init)
+      log::warning("init: the configured ", cfg.init, " cannot run; falling back");
+    log::info("init: ", next.path, " (", init_choice_reason(next.path, cfg.init, rdinit),
+              next.skipped.empty() ? "" : str("; cannot run: ", next.skipped), ")");
+    return next.path;
+  }
+
   // Step 9.
   Result<void> enter_new_root() {
     loader.reset();  // no module threads may outlive this: fork and exec follow
@@ -287,12 +302,12 @@ struct Boot {
       return std::unexpected(*modules_stuck);
     }
     TRY(std::move(mounted));
+    std::string init = TRY(check_new_root());
     TRY(enter_new_root());
     log::info("ready in ", sys::ms_since(start_ns), " ms (modules ", modules_ms, " ms, device ",
               device_ms, " ms, mount ", mount_ms, " ms, switch ", switch_ms, " ms)");
-    // Step 10: returns only if nothing could be run.
-    return std::unexpected(exec_next_init(init_candidates(cfg.init, rdinit), argv, envp,
-                                          [](const Error& e) { log::warning(e.message()); }));
+    // Step 10: returns only if the init checked before the switch did not run.
+    return std::unexpected(exec_next_init(init, argv, envp));
   }
 };
 
