@@ -204,6 +204,14 @@ std::optional<std::string> apply_setting(Config& cfg, std::string_view key,
     cfg.timeout = *d;
     return std::nullopt;
   }
+  if (key == "module_timeout") {
+    auto d = parse_duration(value);
+    if (!d) return bad("expected a duration like 60, 60s or 500ms");
+    // 0 would fail every boot that loads a module: no wait is that short.
+    if (d->count() == 0) return bad("must be longer than 0");
+    cfg.module_timeout = *d;
+    return std::nullopt;
+  }
   if (key == "placement") {
     auto p = parse_config_placement(value);
     if (!p) return bad(str("expected ", config_placement_names()));
@@ -320,6 +328,9 @@ std::string format_config(const Config& cfg) {
   put("fs_options", cfg.fs_options);
   put("modules", cfg.modules);
   put("timeout", str(cfg.timeout.count(), "ms"));
+  // Only when set: the files written before the key existed stay as they were.
+  if (cfg.module_timeout != Config{}.module_timeout)
+    put("module_timeout", str(cfg.module_timeout.count(), "ms"));
   if (cfg.onfailure) put("onfailure", to_string(*cfg.onfailure));
   if (cfg.break_at != BreakPoint::none) put("break", to_string(cfg.break_at));
   put("tmpfs_size", cfg.tmpfs_size);

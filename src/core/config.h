@@ -83,6 +83,9 @@ struct Config {
   std::string fs_options;             // its extra mount options (dax=always)
   std::string modules = "/etc/initoverlayfs.modules";  // module load plan
   std::chrono::milliseconds timeout{30000};            // device wait
+  // How long PID 1 waits for the modules still loading once it needs them
+  // (a driver stuck in finit_module would otherwise hold the boot forever).
+  std::chrono::milliseconds module_timeout{60000};
   std::optional<FailureAction> onfailure;  // unset: shell if /bin/sh, else halt
   BreakPoint break_at = BreakPoint::none;  // key "break"
   std::string tmpfs_size;                  // size= of the upper tmpfs

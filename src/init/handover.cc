@@ -12,14 +12,26 @@
 
 namespace iofs {
 
+// The kernel's own list (init/main.c kernel_init()) without its last
+// resort, /bin/sh.
+static constexpr const char* kKernelOrder[] = {"/init", "/sbin/init", "/etc/init", "/bin/init"};
+
 std::vector<std::string> init_candidates(const std::string& configured,
                                          const std::string& rdinit) {
   std::vector<std::string> out;
   for (const std::string& c : {configured, rdinit})
     if (!c.empty()) out.push_back(c);
-  for (const char* c : {"/init", "/sbin/init", "/etc/init", "/bin/init", "/bin/sh"})
-    out.emplace_back(c);
+  for (const char* c : kKernelOrder) out.emplace_back(c);
   return out;
+}
+
+std::string init_choice_reason(const std::string& chosen, const std::string& configured,
+                               const std::string& rdinit) {
+  if (!configured.empty() && chosen == configured) return "the init key or initoverlayfs.init=";
+  if (!rdinit.empty() && chosen == rdinit) return "rdinit=";
+  std::string order;
+  for (const char* c : kKernelOrder) order += str(order.empty() ? "" : ", ", c);
+  return str("first of the kernel's order: ", order);
 }
 
 // The kernel opens /dev/console as fds 0-2 of PID 1 when the initramfs has
@@ -36,22 +48,15 @@ static void attach_console() {
   if (fd > 2) ::close(fd);
 }
 
-Error exec_next_init(const std::vector<std::string>& candidates, char** argv,
-                     char** envp, const std::function<void(const Error&)>& on_skipped) {
+Error exec_next_init(const std::string& path, char** argv, char** envp) {
   attach_console();
   std::vector<char*> args;
   for (char** a = argv; *a; ++a) args.push_back(*a);
   if (args.empty()) args.push_back(nullptr);
+  args[0] = const_cast<char*>(path.c_str());
   args.push_back(nullptr);
-  std::string tried;
-  for (const std::string& path : candidates) {
-    args[0] = const_cast<char*>(path.c_str());
-    ::execve(path.c_str(), args.data(), envp);
-    int err = errno;
-    if (err != ENOENT && on_skipped) on_skipped(Error{"exec", path, err});
-    tried += str(tried.empty() ? "" : ", ", path, " (", std::strerror(err), ")");
-  }
-  return Error{"no init could be run in the new root;", str("tried ", tried), 0};
+  ::execve(path.c_str(), args.data(), envp);
+  return Error{"exec", path, errno};
 }
 
 FailureAction default_failure_action() {

@@ -1,7 +1,6 @@
 // Leaving PID 1: exec the next init, or take the failure action.
 #pragma once
 
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,18 +11,22 @@ namespace iofs {
 
 // The programs tried as the next init, in the kernel's order
 // (init/main.c kernel_init()): an explicit choice first, then rdinit=,
-// then the usual places.
+// then the usual places. Unlike the kernel's, the list ends without
+// /bin/sh: an image with no init of its own is a failure to report, not a
+// shell to drop into silently (a configured init=/bin/sh still runs it).
 std::vector<std::string> init_candidates(const std::string& configured,
                                          const std::string& rdinit);
 
-// Makes sure fds 0-2 are the console and execs the first candidate that runs,
-// with argv[1..] and envp exactly as the kernel gave them to us. Returns
-// only when none could be run. A candidate that is there but does not run
-// (not ENOENT) is passed to on_skipped before the next is tried: once a
-// later one runs, nothing returns to say so.
-Error exec_next_init(const std::vector<std::string>& candidates, char** argv,
-                     char** envp,
-                     const std::function<void(const Error&)>& on_skipped = {});
+// Why `chosen` (one of init_candidates(configured, rdinit)) is the next
+// init, for the log: "the init key or ...", "rdinit=" or "first of the
+// kernel's order: /init, ...".
+std::string init_choice_reason(const std::string& chosen, const std::string& configured,
+                               const std::string& rdinit);
+
+// Makes sure fds 0-2 are the console and execs `path` (chosen before the
+// switch, next_init.h), with argv[1..] and envp exactly as the kernel gave
+// them to us. Returns only when it could not be run.
+Error exec_next_init(const std::string& path, char** argv, char** envp);
 
 // What happens after a fatal error when nothing was configured.
 FailureAction default_failure_action();

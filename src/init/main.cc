@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <stdexcept>
@@ -32,6 +33,7 @@
 #include "init/image_layers.h"
 #include "init/module_loader.h"
 #include "init/mounts.h"
+#include "init/next_init.h"
 #include "init/release_watcher.h"
 #include "init/rescue_shell.h"
 #include "init/root_layout.h"
@@ -79,8 +81,10 @@ struct Boot {
   std::vector<PlannedModule> plan;
   std::unique_ptr<ModuleLoader> loader;
   std::string module_failures;  // for the device error, if it comes to that
+  std::optional<Error> modules_stuck;  // the loop driver did not load in time
   std::vector<UniqueFd> overlays;  // root_layout tmpfs, for the release watcher
   const bool throw_in_module_thread = env_is("INITOVERLAYFS_TEST_THROW", "module-thread");
+  const bool hang_in_module_thread = env_is("INITOVERLAYFS_TEST_HANG", "module-thread");
   int64_t modules_ms = 0, device_ms = 0, mount_ms = 0, switch_ms = 0;
 
   // Step 2: /etc/initoverlayfs.conf, then initoverlayfs.* on the kernel
@@ -114,6 +118,10 @@ struct Boot {
           // Test seam (tests/namespace/fail_module_thread_throws.sh): a
           // module thread that throws, as std::thread or an allocation may.
           if (throw_in_module_thread) throw std::runtime_error("test seam: a module thread threw");
+          // Test seam (tests/namespace/fail_module_never_loads.sh): a load
+          // that never returns, as finit_module does when a driver's probe
+          // hangs.
+          while (hang_in_module_thread) std::this_thread::sleep_for(std::chrono::hours(1));
           return finit_module_file(moddir, m);
         },
         workers);
@@ -121,12 +129,28 @@ struct Boot {
     return {};
   }
 
+  // Waits, at most cfg.module_timeout, for what was requested so far.
+  Result<void> wait_for_modules() {
+    if (loader->wait_idle_for(cfg.module_timeout)) return {};
+    std::string pending;
+    for (const std::string& m : loader->unfinished()) pending += str(pending.empty() ? "" : ", ", m);
+    // A thread stuck in finit_module cannot be cancelled, and the loader's
+    // destructor joins its threads: PID 1 would hang there instead of
+    // taking the failure action. So the loader is let go without being
+    // destroyed; the threads keep only it and this Boot (which lives until
+    // take_failure_action, which never returns) in use.
+    (void)loader.release();
+    return fail("modules", str("not loaded within ", cfg.module_timeout.count(),
+                               " ms (module_timeout): ", pending));
+  }
+
   // Waits for every requested module, then reports. A module that fails is
   // not fatal by itself: its device may still appear (built-in driver), and
-  // if it does not, the device error names the failed modules.
-  void finish_loading_modules() {
-    if (!loader) return;
-    loader->wait_idle();
+  // if it does not, the device error names the failed modules. One that
+  // does not finish in time is.
+  Result<void> finish_loading_modules() {
+    if (!loader) return {};
+    TRY(wait_for_modules());
     modules_ms = loader->busy_ns() / 1000000;
     auto outcomes = loader->outcomes();
     size_t loaded = 0;
@@ -147,14 +171,19 @@ struct Boot {
     }
     log::info("modules: ", loaded, " of ", loader->requested(), " loaded in ", modules_ms,
               " ms (", plan.size() - loader->requested(), " in the plan not needed here)");
+    return {};
   }
 
   // The loop driver, for a kernel that cannot mount the image file
   // directly: asked for by the name its /dev node has in modules.alias.
+  // A timeout is kept for run(), this being a callback of mount_layers.
   void load_loop_driver() {
     if (!loader || loader->request_for_device("devname:loop-control") == 0) return;
     int64_t t0 = sys::boottime_ns();
-    loader->wait_idle();
+    if (auto waited = wait_for_modules(); !waited) {
+      modules_stuck = waited.error();
+      return;
+    }
     const auto outcomes = loader->outcomes();
     for (size_t i = 0; i < plan.size(); ++i)
       if (matches_device(plan[i], "devname:loop-control")) {
@@ -183,8 +212,9 @@ struct Boot {
                                  uevents ? std::move(*uevents) : UniqueFd(), on_modalias);
     device_ms = sys::ms_since(t0);
     if (!found) {
-      finish_loading_modules();
       Error e = found.error();
+      if (auto finished = finish_loading_modules(); !finished)
+        e.detail += str("; ", finished.error().message());
       if (!module_failures.empty())
         e.detail += str("; modules that failed to load: ", module_failures);
       return std::unexpected(e);
@@ -223,6 +253,20 @@ struct Boot {
     return {};
   }
 
+  // Before the switch: what the switch and the exec need, checked in the
+  // new root, so that a failure still finds the initramfs intact.
+  Result<std::string> check_new_root() {
+    TRY(prepare_mount_points(paths::kNewRoot));
+    NextInit next = TRY(choose_next_init(paths::kNewRoot, init_candidates(cfg.init, rdinit)));
+    // rdinit= usually names the mini initramfs's own init, so its absence
+    // from the image is normal; a configured init that cannot run is not.
+    if (!cfg.init.empty() && next.path != cfg.init)
+      log::warning("init: the configured ", cfg.init, " cannot run; falling back");
+    log::info("init: ", next.path, " (", init_choice_reason(next.path, cfg.init, rdinit),
+              next.skipped.empty() ? "" : str("; cannot run: ", next.skipped), ")");
+    return next.path;
+  }
+
   // Step 9.
   Result<void> enter_new_root() {
     loader.reset();  // no module threads may outlive this: fork and exec follow
@@ -254,18 +298,23 @@ struct Boot {
     TRY(start_loading_modules());
     std::optional<FoundDevice> dev;
     if (placement_info(cfg.placement).device != ImageDevice::none) dev = TRY(find_boot_device());
-    finish_loading_modules();
+    TRY(finish_loading_modules());
     if (std::string fault = loader ? loader->fault() : ""; !fault.empty())
       return fail("module thread", str("exception in loading ", fault));
-    TRY(mount_layers(dev ? &*dev : nullptr));
+    auto mounted = mount_layers(dev ? &*dev : nullptr);
+    if (modules_stuck) {  // the cause of whatever the mount did next
+      if (!mounted) modules_stuck->detail += str("; then ", mounted.error().message());
+      return std::unexpected(*modules_stuck);
+    }
+    TRY(std::move(mounted));
     TRY(set_failure_context(paths::kNewRoot));  // the failure shell: the image's (rescue_shell.h)
+    std::string init = TRY(check_new_root());
     break_if_asked(cfg.break_at, paths::kNewRoot);
     TRY(enter_new_root());
     log::info("ready in ", sys::ms_since(start_ns), " ms (modules ", modules_ms, " ms, device ",
               device_ms, " ms, mount ", mount_ms, " ms, switch ", switch_ms, " ms)");
-    // Step 10: returns only if nothing could be run.
-    return std::unexpected(exec_next_init(init_candidates(cfg.init, rdinit), argv, envp,
-                                          [](const Error& e) { log::warning(e.message()); }));
+    // Step 10: returns only if the init checked before the switch did not run.
+    return std::unexpected(exec_next_init(init, argv, envp));
   }
 };
 

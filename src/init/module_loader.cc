@@ -166,6 +166,25 @@ void ModuleLoader::wait_idle() {
   cv_.wait(lock, [&] { return finished_ == requested_; });
 }
 
+bool ModuleLoader::wait_idle_for(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return finished_ == requested_; });
+}
+
+std::vector<std::string> ModuleLoader::unfinished() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < plan_.size(); ++i) {
+    const char* what = state_[i] == State::loading  ? "loading"
+                       : state_[i] == State::queued ? "queued"
+                       : state_[i] == State::waiting || state_[i] == State::requesting
+                           ? "waiting"
+                           : nullptr;
+    if (what) out.push_back(str(module_name(plan_[i].path), " (", what, ")"));
+  }
+  return out;
+}
+
 std::vector<ModuleOutcome> ModuleLoader::outcomes() const {
   std::lock_guard lock(mu_);
   return out_;

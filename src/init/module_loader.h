@@ -1,6 +1,7 @@
 // Loading the kernel modules of the load plan with finit_module(2).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -33,7 +34,9 @@ using ModuleLoadFn = std::function<int(const PlannedModule&)>;
 class ModuleLoader {
  public:
   ModuleLoader(const std::vector<PlannedModule>& plan, ModuleLoadFn load, unsigned workers);
-  ~ModuleLoader();  // waits for what was requested, then stops the workers
+  // Waits for what was requested (without a bound: after a false
+  // wait_idle_for(), do not destroy it), then stops the workers.
+  ~ModuleLoader();
   ModuleLoader(const ModuleLoader&) = delete;
   ModuleLoader& operator=(const ModuleLoader&) = delete;
 
@@ -46,6 +49,13 @@ class ModuleLoader {
   // how many were newly requested.
   size_t request_for_device(std::string_view modalias);
   void wait_idle();
+  // wait_idle() for at most `timeout`; whether everything requested is done.
+  // On false, a load may be stuck in the kernel: such a thread cannot be
+  // cancelled, and the destructor (which joins it) would block for ever.
+  bool wait_idle_for(std::chrono::milliseconds timeout);
+  // The requested modules not done yet, in plan order, each as "NAME
+  // (loading)", "NAME (queued)" or "NAME (waiting)" (for a dependency).
+  std::vector<std::string> unfinished() const;
 
   // Per module, for requested and finished ones; others have err = -1.
   std::vector<ModuleOutcome> outcomes() const;

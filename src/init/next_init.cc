@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -10,20 +11,49 @@
 #include "core/sys.h"
 
 namespace iofs {
+namespace {
 
-Result<std::string> choose_next_init(const std::string& new_root,
-                                     const std::vector<std::string>& candidates) {
+constexpr uint64_t kInRoot = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+
+// Why `path` cannot run from the new root, or empty when it can.
+std::string why_not_runnable(int root, const std::string& path) {
+  auto fd = sys::openat2(root, path, O_PATH, kInRoot);
+  if (!fd) {
+    int err = fd.error().err;
+    if (err != ENOENT) return std::strerror(err);
+    // ENOENT of the path itself or of a symlink's target: the second is a
+    // broken image (or a target outside it), and worth saying.
+    auto link = sys::openat2(root, path, O_PATH | O_NOFOLLOW, kInRoot);
+    char target[4096];
+    ssize_t n = link ? ::readlinkat(link->get(), "", target, sizeof target - 1) : -1;
+    if (n < 0) return std::strerror(ENOENT);
+    return str("a dangling symlink to ", std::string_view(target, static_cast<size_t>(n)));
+  }
+  struct stat st;
+  if (::fstat(fd->get(), &st) != 0) return std::strerror(errno);
+  if (!S_ISREG(st.st_mode)) return "not a regular file";
+  if ((st.st_mode & 0111) == 0) return "not executable";
+  // Opened for reading only now that it is known to be a regular file: a
+  // device node or FIFO is never opened.
+  auto file = sys::openat2(root, path, O_RDONLY, kInRoot);
+  if (!file) return std::strerror(file.error().err);
+  char page[4096];
+  ssize_t n = ::pread(file->get(), page, sizeof page, 0);
+  if (n < 0) return str("first page unreadable: ", std::strerror(errno));
+  if (n == 0) return "empty";
+  return {};
+}
+
+}  // namespace
+
+Result<NextInit> choose_next_init(const std::string& new_root,
+                                  const std::vector<std::string>& candidates) {
   UniqueFd root = TRY(sys::open(new_root, O_PATH | O_DIRECTORY));
   std::string tried;
   for (const std::string& path : candidates) {
-    auto fd = sys::openat2(root.get(), path, O_PATH, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-    struct stat st;
-    int err = !fd ? fd.error().err
-              : ::fstat(fd->get(), &st) != 0 ? errno
-              : !S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0 ? EACCES
-              : 0;
-    if (err == 0) return path;
-    tried += str(tried.empty() ? "" : ", ", path, " (", std::strerror(err), ")");
+    std::string why = why_not_runnable(root.get(), path);
+    if (why.empty()) return NextInit{path, tried};
+    tried += str(tried.empty() ? "" : ", ", path, " (", why, ")");
   }
   return fail("no init could be run in the new root;", str("tried ", tried));
 }

@@ -1,9 +1,11 @@
-// Choosing the next init in service mode, before systemd switches root.
+// Choosing the next init inside the new root, before anything irreversible.
 //
-// systemd's switch-root tears the initramfs down before it executes the
-// new root's init; a missing one there is a hang, not an error anyone can
-// read. So the candidates are checked inside the new root first, and a
-// missing one fails pre-initoverlayfs.service with a clear message.
+// Init mode switches root and then execs; service mode has systemd's
+// switch-root tear the initramfs down before it executes the new root's
+// init. In both, a missing or unreadable init found only at exec time is a
+// dead machine (a kernel panic, or a hang no one can read), so the
+// candidates are checked inside the new root first, while the failure
+// action can still run with the initramfs intact.
 #pragma once
 
 #include <string>
@@ -13,12 +15,22 @@
 
 namespace iofs {
 
-// The first of `candidates` (handover.h init_candidates()) that is an
-// executable regular file inside new_root, resolved as if new_root were
-// "/" (absolute symlinks, such as a dracut initramfs's
-// /init -> /usr/lib/systemd/systemd, resolve there). Fails naming each one
-// tried and why, in the words of the init mode's exec_next_init().
-Result<std::string> choose_next_init(const std::string& new_root,
-                                     const std::vector<std::string>& candidates);
+struct NextInit {
+  std::string path;
+  // The candidates before it that cannot run, each with why, as
+  // "PATH (REASON), ..."; empty when the first one was chosen.
+  std::string skipped;
+};
+
+// The first of `candidates` (handover.h init_candidates()) that can run:
+// inside new_root, resolved as if new_root were "/" (absolute symlinks,
+// such as a dracut initramfs's /init -> /usr/lib/systemd/systemd, resolve
+// there), an executable regular file whose first page (up to 4 KiB) reads
+// back. That read is what a truncated or damaged image fails (EUCLEAN,
+// EIO) where a stat still succeeds, and what execve() would fail on after
+// the switch. Fails naming each candidate tried and why; a symlink whose
+// target is missing is named as such.
+Result<NextInit> choose_next_init(const std::string& new_root,
+                                  const std::vector<std::string>& candidates);
 
 }  // namespace iofs

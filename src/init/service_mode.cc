@@ -88,7 +88,9 @@ struct Service {
     // The next init, in the init mode's order, checked inside the new root
     // now (next_init.h). rdinit= is not a candidate here: it named the mini
     // initramfs's own init (systemd).
-    std::string init = TRY(choose_next_init(paths::kNewRoot, init_candidates(cfg.init, "")));
+    NextInit next = TRY(choose_next_init(paths::kNewRoot, init_candidates(cfg.init, "")));
+    if (!next.skipped.empty()) log::warning("init: cannot run ", next.skipped);
+    const std::string& init = next.path;
     TRY(write_switch_root_request({paths::kNewRoot, init}));
     log::info("ready in ", sys::ms_since(start_ns), " ms (device ", device_ms, " ms, mount ", mount_ms,
               " ms); systemd switches root to ", paths::kNewRoot, " and runs ", init);

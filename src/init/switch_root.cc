@@ -47,6 +47,23 @@ void delete_tree(int dirfd, dev_t dev) {
 
 }  // namespace
 
+Result<void> prepare_mount_points(const std::string& new_root) {
+  UniqueFd root = TRY(sys::open(new_root, O_PATH | O_DIRECTORY));
+  for (const char* api : kApiMounts) {
+    const char* name = api + 1;  // one level below the root: no symlinks on the way
+    std::string target = new_root + api;
+    struct stat st;
+    if (::fstatat(root.get(), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno != ENOENT) return sys_error("stat", target);
+      if (::mkdirat(root.get(), name, 0755) != 0) return sys_error("mkdir", target);
+      continue;
+    }
+    if (!S_ISDIR(st.st_mode))
+      return fail("mount point", str(target, S_ISLNK(st.st_mode) ? " (a symlink)" : ""), ENOTDIR);
+  }
+  return {};
+}
+
 Result<SwitchedRoot> switch_root(const std::string& new_root) {
   // MS_MOVE fails when the parent mount is shared (see mount(2), EINVAL);
   // the kernel's rootfs is private, but a container's / may not be.
@@ -54,7 +71,7 @@ Result<SwitchedRoot> switch_root(const std::string& new_root) {
     return sys_error("make private", "/");
 
   SwitchedRoot switched;
-  for (const char* api : {"/dev", "/proc", "/sys", "/run"}) {
+  for (const char* api : kApiMounts) {
     std::string target = new_root + api;
     auto moved = sys::make_dir(target);
     if (moved) moved = sys::move_mount(api, target);

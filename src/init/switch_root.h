@@ -21,6 +21,16 @@ struct SwitchedRoot {
   std::vector<Error> not_moved;
 };
 
+// The mounts switch_root() moves into the new root.
+inline constexpr const char* kApiMounts[] = {"/dev", "/proc", "/sys", "/run"};
+
+// Makes sure each of kApiMounts is a directory in new_root (not a symlink,
+// which the move would follow out of it), creating the missing ones. Run
+// before the switch: a new root that cannot take them (a damaged image
+// fails the lookup with EUCLEAN or EIO) is a failure while the initramfs
+// is still there to take the failure action.
+Result<void> prepare_mount_points(const std::string& new_root);
+
 // Moves /dev, /proc, /sys, /run into new_root, moves new_root onto /,
 // chroots into it, and starts freeing the old root's files in a child
 // process when the old root is a ramfs or tmpfs (the initramfs), so the

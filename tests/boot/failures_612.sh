@@ -53,4 +53,17 @@ pair_boot "$K612_KERNEL" "$SCRATCH/nomod.img" "$SCRATCH/good.img" "$SCRATCH/nomo
 expect_failure "$SCRATCH/nomod.log" \
 	"initoverlayfs: load module /lib/modules/$(re_escape "$K612_VER")/kernel/drivers/block/virtio_blk\.ko(\.xz)?: No such file or directory" "missing module"
 console_expect "$SCRATCH/nomod.log" "not found within 4000 ms.*; modules that failed to load: virtio_blk" "missing module named in the timeout error"
+
+# 5. The image holds no init of its own (a shell only): found before the
+# switch, every candidate named, /bin/sh not run in its place.
+pair_payload "$SCRATCH/noinit-payload"
+rm "$SCRATCH/noinit-payload/init"
+pair_build "$K612_MODDIR" "$K612_VER" "$SCRATCH/noinit-out" --rootdir "$SCRATCH/noinit-payload" \
+	--bootfs "UUID=$uuid" --bootfstype ext4 --set timeout=4s
+pair_disk "$SCRATCH/noinit-out" "$SCRATCH/noinit.img" boot "$uuid"
+pair_boot "$K612_KERNEL" "$SCRATCH/noinit-out/initramfs-$K612_VER.img" "$SCRATCH/noinit.img" "$SCRATCH/noinit.log"
+expect_failure "$SCRATCH/noinit.log" \
+	"initoverlayfs: no init could be run in the new root; tried /init \(No such file or directory\), /sbin/init \(No such file or directory\), /etc/init \(No such file or directory\), /bin/init \(No such file or directory\)" "image without init"
+console_reject "$SCRATCH/noinit.log" 'initoverlayfs: switch: ' "image without init: no switch"
+console_reject "$SCRATCH/noinit.log" 'bin/sh' "image without init: no shell tried"
 echo "PASS: $BOOT_TEST_NAME"

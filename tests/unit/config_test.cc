@@ -72,6 +72,7 @@ TEST(Config, OmittedKeysTakeTheDefaultsTheManualDocuments) {
       {"root_layout", "overlay (default;", cfg.root_layout == RootLayout::overlay},
       {"modules", "default /etc/initoverlayfs.modules.", cfg.modules == "/etc/initoverlayfs.modules"},
       {"timeout", "default 30 seconds", cfg.timeout == 30s},
+      {"module_timeout", "default 60 seconds", cfg.module_timeout == 60s},
       // Unset: the program picks shell or halt at boot.
       {"onfailure", "default shell if /bin/sh exists, else halt", !cfg.onfailure.has_value()},
       {"tmpfs_size", "default: the tmpfs default", cfg.tmpfs_size.empty()},
@@ -154,6 +155,7 @@ TEST(Config, WrittenConfigReadsBackAsTheSameSettings) {
            {"bootfs_options", "ro,noatime,errors=remount-ro"}, {"fs", "sub dir/image 1.img"},
            {"fstype", "squashfs"}, {"fs_options", "dax=always"}, {"modules", "/etc/other.plan"},
            {"timeout", "250ms"}, {"timeout", "2m"}, {"timeout", "0"}, {"onfailure", "shell"},
+           {"module_timeout", "2s"}, {"module_timeout", "90000ms"},
            {"onfailure", "reboot"}, {"onfailure", "halt"}, {"tmpfs_size", "512M"},
            {"init", "/sbin/init"}, {"root_layout", "tmpfs"}, {"debug", "1"},
            {"break", "pre-switch"}, {"break", ""}, {"break", "none"}}) {
@@ -213,6 +215,26 @@ TEST(Config, Durations) {
   EXPECT_FALSE(parse_duration("1.5"));
   EXPECT_FALSE(parse_duration("ms"));
   EXPECT_FALSE(parse_duration("99999999999999999999"));
+}
+
+TEST(Config, ModuleTimeout) {
+  Config cfg;
+  EXPECT_EQ(cfg.module_timeout, 60s);
+  // The default is not written: a file from before the key reads the same.
+  EXPECT_EQ(format_config(cfg).find("module_timeout"), std::string::npos);
+  EXPECT_FALSE(apply_setting(cfg, "module_timeout", "2s"));
+  EXPECT_EQ(cfg.module_timeout, 2s);
+  EXPECT_NE(format_config(cfg).find("\nmodule_timeout 2000ms\n"), std::string::npos);
+  for (const char* bad : {"0", "soon", "-5", "", "99999999999999999999"}) {
+    SCOPED_TRACE(bad);
+    auto w = apply_setting(cfg, "module_timeout", bad);
+    ASSERT_TRUE(w);
+    EXPECT_NE(w->find("for module_timeout"), std::string::npos) << *w;
+    EXPECT_EQ(cfg.module_timeout, 2s);
+  }
+  auto warnings = apply_cmdline_overrides(cfg, {{"module_timeout", "5s"}});
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_EQ(cfg.module_timeout, 5s);
 }
 
 TEST(Config, FsThatNamesNoFileIsRejected) {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -225,4 +226,56 @@ TEST(ModuleLoader, BlacklistedModuleLoadsOnlyAsADependency) {
   EXPECT_EQ(loader.request_for_device("virtio:d00000008v00001AF4"), 2u);
   loader.wait_idle();
   EXPECT_EQ(loaded, (std::vector<std::string>{"kernel/scsi_mod.ko", "kernel/virtio_scsi.ko"}));
+}
+
+// A load that does not return (a driver whose probe hangs in finit_module)
+// must not hold PID 1 for ever: wait_idle_for() gives up after its timeout
+// and unfinished() names what is left, in each state.
+TEST(ModuleLoader, WaitForAStuckLoadTimesOutNamingWhatIsLeft) {
+  auto plan = parse_load_plan("kernel/a.ko:\nkernel/b.ko: kernel/a.ko\nkernel/c.ko:\n");
+  ASSERT_TRUE(plan);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false, released = false;
+  ModuleLoader loader(
+      *plan,
+      [&](const PlannedModule& m) {
+        if (m.path != "kernel/a.ko") return 0;
+        std::unique_lock l(mu);
+        entered = true;
+        cv.notify_all();
+        cv.wait(l, [&] { return released; });
+        return 0;
+      },
+      1);  // one worker: c queues behind the stuck a
+  loader.request(0);
+  {
+    std::unique_lock l(mu);
+    cv.wait(l, [&] { return entered; });
+  }
+  loader.request(2);
+  loader.request(1);
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(loader.wait_idle_for(std::chrono::milliseconds(100)));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(100));
+  EXPECT_EQ(loader.unfinished(), (std::vector<std::string>{"a (loading)", "b (waiting)", "c (queued)"}));
+  {
+    std::lock_guard l(mu);
+    released = true;
+  }
+  cv.notify_all();
+  EXPECT_TRUE(loader.wait_idle_for(std::chrono::seconds(10)));
+  EXPECT_TRUE(loader.unfinished().empty());
+  auto out = loader.outcomes();
+  for (const ModuleOutcome& o : out) EXPECT_EQ(o.err, 0);
+}
+
+TEST(ModuleLoader, WaitIdleForReturnsAtOnceWhenNothingIsPending) {
+  auto plan = parse_load_plan("kernel/a.ko:\n");
+  ASSERT_TRUE(plan);
+  ModuleLoader loader(*plan, [](const PlannedModule&) { return 0; }, 1);
+  EXPECT_TRUE(loader.wait_idle_for(std::chrono::milliseconds(0)));
+  loader.request(0);
+  EXPECT_TRUE(loader.wait_idle_for(std::chrono::seconds(10)));
+  EXPECT_TRUE(loader.unfinished().empty());
 }

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "init/handover.h"
 #include "init/mounts.h"
 
 using namespace iofs;
@@ -23,13 +22,4 @@ TEST(MountOptions, LowerLayersNeverReplay) {
   EXPECT_EQ(lower_mount_data("squashfs"), "");
   EXPECT_EQ(lower_mount_data("erofs", "dax=always"), "dax=always");
   EXPECT_EQ(lower_mount_data("ext4", "errors=panic"), "noload,errors=panic");
-}
-
-TEST(InitCandidates, KernelOrder) {
-  EXPECT_EQ(init_candidates("", ""),
-            (std::vector<std::string>{"/init", "/sbin/init", "/etc/init", "/bin/init", "/bin/sh"}));
-  auto c = init_candidates("/usr/lib/systemd/systemd", "/myinit");
-  EXPECT_EQ(c[0], "/usr/lib/systemd/systemd");
-  EXPECT_EQ(c[1], "/myinit");
-  EXPECT_EQ(c[2], "/init");
 }
