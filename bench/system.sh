@@ -11,8 +11,11 @@
 #                       dracut), fat (dracut + GPU drivers and firmware)
 #                       (default: all four)
 #   --modes "M..."      classic, classic-lz4 (the same archive as legacy
-#                       lz4), init (initoverlayfs, init mode), systemd
-#                       (--mode systemd; dracut workloads only)
+#                       lz4), init (initoverlayfs, init mode), initrd (init
+#                       mode with the image inside the mini initramfs, the
+#                       builder's default where /boot is on the root
+#                       filesystem), systemd (--mode systemd; dracut
+#                       workloads only)
 #                       (default: "classic classic-lz4 init systemd")
 #   --runs N            boots per workload and mode under -icount (default 3)
 #   --smp-runs N        boots per workload and mode with 2 vCPUs and no
@@ -68,7 +71,7 @@ for w in $workloads; do
 	[[ -n ${variant_of[$w]:-} ]] || { echo "bench/system.sh: unknown workload $w" >&2; exit 2; }
 done
 for m in $modes; do
-	[[ $m =~ ^(classic|classic-lz4|init|systemd)$ ]] || { echo "bench/system.sh: unknown mode $m" >&2; exit 2; }
+	[[ $m =~ ^(classic|classic-lz4|init|initrd|systemd)$ ]] || { echo "bench/system.sh: unknown mode $m" >&2; exit 2; }
 done
 
 if [[ -z $results ]]; then
@@ -133,18 +136,19 @@ boot_case() {
 	else
 		local pair=$SCRATCH/pair-$w-$mode
 		if [[ ! -d $pair ]]; then
-			local -a args=()
-			[[ $mode == systemd ]] && args=(--mode systemd)
+			local -a args=(--bootfs "UUID=$SYSTEM_BOOT_UUID" --bootfstype ext4)
+			[[ $mode == systemd ]] && args+=(--mode systemd)
+			[[ $mode == initrd ]] && args=(--placement initrd)
 			mkdir -p "$pair"
 			"$builder" -f --initramfs "$orig" --kver "$kver" --moddir "$vdir/root/lib/modules/$kver" \
-				--output-dir "$pair" --bootfs "UUID=$SYSTEM_BOOT_UUID" --bootfstype ext4 \
-				--set onfailure=poweroff "${args[@]}" >"$results/logs/build-$w-$mode.txt" 2>&1 ||
+				--output-dir "$pair" --set onfailure=poweroff "${args[@]}" >"$results/logs/build-$w-$mode.txt" 2>&1 ||
 				{ cat "$results/logs/build-$w-$mode.txt" >&2; boot_fail "initoverlayfs-install failed for $w $mode"; }
 		fi
 		initrd=$pair/initramfs-$kver.img
 		extra=$pair
 		read_bytes=$(stat -c %s "$initrd")
-		fs_bytes=$((read_bytes + $(stat -c %s "$pair/initoverlayfs-$kver.img")))
+		fs_bytes=$read_bytes
+		[[ -e $pair/initoverlayfs-$kver.img ]] && fs_bytes=$((read_bytes + $(stat -c %s "$pair/initoverlayfs-$kver.img")))
 	fi
 	system_disks "$vdir" "$out" "$extra" || boot_fail "making the disks for $name failed"
 	# The disks into the page cache before the clock starts.

@@ -103,7 +103,7 @@ def main(results):
             if c not in cases:
                 continue
             unpacked = (stat(c, "unpacked_bytes")[0] or 0) / 1048576
-            for mode in ("init", "systemd"):
+            for mode in ("init", "initrd", "systemd"):
                 if (w, mode, 1) in cases:
                     yield w, mode, c, (w, mode, 1), unpacked
 
