@@ -311,8 +311,41 @@ Result<void> parse_builder_args(const std::vector<std::string>& args, BuilderOpt
   return {};
 }
 
+namespace {
+
+// The config keys the builder writes itself from what it builds: a --set of
+// one would silently undo an option or describe another pair (--set
+// verity=0 on a --verity build boots an image nobody checks; --set fs=...
+// names an image that is not this one). Each is refused, naming the option
+// that decides it.
+constexpr std::pair<std::string_view, std::string_view> kKeysTheBuilderWrites[] = {
+    {"placement", "--placement"},
+    {"bootfs", "--bootfs"},
+    {"bootfstype", "--bootfstype"},
+    {"bootfs_hint", "--bootfs (the hint is the device it is mounted from)"},
+    {"fs", "--image-name (and the output directory)"},
+    {"fstype", "--lowerfs"},
+    {"modules", "--drivers or --hostonly (the load plan is built for the kernel)"},
+};
+
+Result<void> check_settings(const BuilderOptions& o) {
+  for (const auto& [key, value] : o.settings) {
+    if (key.starts_with("verity"))
+      return fail("usage:", str("--set ", key, "=", value, ": the verity settings are written from the "
+                                "image's hash tree; use --verity, --verity-on-corruption, --verity-sign"));
+    for (const auto& [k, option] : kKeysTheBuilderWrites)
+      if (key == k)
+        return fail("usage:", str("--set ", key, "=", value, ": the builder writes '", key,
+                                  "' from what it builds; use ", option));
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<void> check_builder_options(BuilderOptions& o) {
   auto bad = [](std::string what) { return fail("usage:", std::move(what)); };
+  TRY(check_settings(o));
   const PlacementInfo& p = placement_info(o.placement);
   if (p.bootfs_option == BootfsOption::required && o.bootfs.empty())
     return bad(str("--placement ", p.name, " needs --bootfs naming the partition (PARTLABEL=...)"));

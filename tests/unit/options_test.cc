@@ -186,3 +186,23 @@ TEST(BuilderOptions, ManualDocumentsEveryOptionOfTheTable) {
     EXPECT_TRUE(table.contains(name)) << "initoverlayfs-install.8 documents " << name
                                       << ", which is not in the option table";
 }
+
+// --set applied last used to undo options silently: --set verity=0 on a
+// --verity build made a mini initramfs that mounts the image unchecked.
+TEST(BuilderOptions, SetCannotUndoWhatTheBuilderWrites) {
+  auto v = parse({"--verity", "--set", "verity=0"});
+  ASSERT_FALSE(v);
+  EXPECT_NE(v.error().message().find("--set verity=0: the verity settings are written from the "
+                                     "image's hash tree"),
+            std::string::npos)
+      << v.error().message();
+  EXPECT_FALSE(parse({"--set", "verity_root_hash=00"}));
+  for (const char* kv : {"placement=initrd", "bootfs=LABEL=x", "fs=other.img", "fstype=ext4",
+                         "modules=/dev/null", "bootfstype=vfat", "bootfs_hint=/dev/vda"}) {
+    auto r = parse({"--set", kv});
+    ASSERT_FALSE(r) << kv;
+    EXPECT_NE(r.error().message().find("the builder writes"), std::string::npos) << kv;
+  }
+  // What the builder does not decide stays settable.
+  EXPECT_TRUE(parse({"--set", "timeout=5", "--set", "onfailure=reboot", "--set", "root_layout=overlay"}));
+}
