@@ -1,5 +1,7 @@
 #include "builder/input.h"
 
+#include <stdlib.h>
+
 #include <cerrno>
 #include <filesystem>
 
@@ -9,6 +11,7 @@
 #include "builder/say.h"
 #include "builder/spawn.h"
 #include "builder/unpack_limit.h"
+#include "core/next_init.h"
 #include "core/human.h"
 #include "core/strings.h"
 #include "core/sys.h"
@@ -111,6 +114,19 @@ Result<void> check_input_for_mode(const BuilderOptions& o, const InputTree& inpu
                 "is refused: the input's /init switches root with klibc's run-init (initramfs-tools); "
                 "systemd mode cannot release the overlays that needs after the switch, which "
                 "would leave /boot read-only in the real system: use --mode init");
+  // The early-boot program refuses, before switching, an image whose init
+  // cannot run; checked here first with the same rules, so that such a
+  // pair is never written. rdinit= is the kernel command line's, unknown
+  // here. Test seam: tests/boot/failures_612.sh builds such a pair on
+  // purpose, to see the boot refuse it.
+  if (const char* allow = ::getenv("INITOVERLAYFS_TEST_ALLOW_NO_INIT"); allow && *allow == '1')
+    return {};
+  std::string configured;
+  for (const auto& [k, v] : o.settings)
+    if (k == "init") configured = v;
+  if (auto init = choose_next_init(input.tree, init_candidates(configured, "")); !init)
+    return fail("the image would have no init:",
+                str(init.error().detail, "; a pair without one cannot boot (--set init=PATH names another)"));
   return {};
 }
 

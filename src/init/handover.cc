@@ -12,28 +12,6 @@
 
 namespace iofs {
 
-// The kernel's own list (init/main.c kernel_init()) without its last
-// resort, /bin/sh.
-static constexpr const char* kKernelOrder[] = {"/init", "/sbin/init", "/etc/init", "/bin/init"};
-
-std::vector<std::string> init_candidates(const std::string& configured,
-                                         const std::string& rdinit) {
-  std::vector<std::string> out;
-  for (const std::string& c : {configured, rdinit})
-    if (!c.empty()) out.push_back(c);
-  for (const char* c : kKernelOrder) out.emplace_back(c);
-  return out;
-}
-
-std::string init_choice_reason(const std::string& chosen, const std::string& configured,
-                               const std::string& rdinit) {
-  if (!configured.empty() && chosen == configured) return "the init key or initoverlayfs.init=";
-  if (!rdinit.empty() && chosen == rdinit) return "rdinit=";
-  std::string order;
-  for (const char* c : kKernelOrder) order += str(order.empty() ? "" : ", ", c);
-  return str("first of the kernel's order: ", order);
-}
-
 // The kernel opens /dev/console as fds 0-2 of PID 1 when the initramfs has
 // the node (init/main.c console_on_rootfs()); those stay valid after the
 // switch. Only when they are missing is the console opened here.

@@ -6,22 +6,9 @@
 
 #include "core/config.h"
 #include "core/error.h"
+#include "core/next_init.h"
 
 namespace iofs {
-
-// The programs tried as the next init, in the kernel's order
-// (init/main.c kernel_init()): an explicit choice first, then rdinit=,
-// then the usual places. Unlike the kernel's, the list ends without
-// /bin/sh: an image with no init of its own is a failure to report, not a
-// shell to drop into silently (a configured init=/bin/sh still runs it).
-std::vector<std::string> init_candidates(const std::string& configured,
-                                         const std::string& rdinit);
-
-// Why `chosen` (one of init_candidates(configured, rdinit)) is the next
-// init, for the log: "the init key or ...", "rdinit=" or "first of the
-// kernel's order: /init, ...".
-std::string init_choice_reason(const std::string& chosen, const std::string& configured,
-                               const std::string& rdinit);
 
 // Makes sure fds 0-2 are the console and execs `path` (chosen before the
 // switch, next_init.h), with argv[1..] and envp exactly as the kernel gave

@@ -33,7 +33,7 @@
 #include "init/image_layers.h"
 #include "init/module_loader.h"
 #include "init/mounts.h"
-#include "init/next_init.h"
+#include "core/next_init.h"
 #include "init/release_watcher.h"
 #include "init/rescue_shell.h"
 #include "init/root_layout.h"

@@ -17,7 +17,7 @@
 
 #include "core/log.h"
 #include "core/sys.h"
-#include "init/next_init.h"
+#include "core/next_init.h"
 
 extern char** environ;
 

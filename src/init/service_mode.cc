@@ -11,7 +11,7 @@
 #include "init/handover.h"
 #include "init/image_layers.h"
 #include "init/mounts.h"
-#include "init/next_init.h"
+#include "core/next_init.h"
 #include "init/root_layout.h"
 #include "init/switch_root_request.h"
 #include "init/systemd_bus.h"

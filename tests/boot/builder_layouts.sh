@@ -5,7 +5,8 @@
 # placement initrd, with the reason in the summary; --placement bootfs
 # there is refused naming the layout, and from a hook the refusal keeps the
 # classic initramfs and exits 0. /boot named by a udev link is written as
-# its tag, which init mode can find without udev.
+# its tag, which init mode can find without udev. An image whose init
+# cannot run is refused.
 . "$(dirname "$0")/lib/setup.sh"
 pair_payload "$SCRATCH/payload"
 common=(--kver "$K612_VER" --moddir "$K612_MODDIR" --rootdir "$SCRATCH/payload")
@@ -75,4 +76,22 @@ rm -f -- "$SCRATCH/img"/*
 "$BUILDER" "${common[@]}" --bootfs '/dev/disk/by-label/my\x20boot' --bootfstype ext4 --output-dir "$SCRATCH/img" >/dev/null
 grep -qx "bootfs LABEL=my boot" <(conf_of "$SCRATCH/img/$mini") ||
 	boot_fail "--bootfs /dev/disk/by-label/ not written as LABEL=: $(conf_of "$SCRATCH/img/$mini")"
+# 5. An image whose init cannot run is refused before anything is written,
+# with the early-boot program's own words; --set init= names another.
+mkdir -p "$SCRATCH/noinit"
+cp -a "$SCRATCH/payload/." "$SCRATCH/noinit/"
+rm -f -- "$SCRATCH/noinit/init"
+ln -s /usr/lib/systemd/systemd "$SCRATCH/noinit/init"
+rm -f -- "$SCRATCH/img"/*
+if out=$("$BUILDER" --kver "$K612_VER" --moddir "$K612_MODDIR" --rootdir "$SCRATCH/noinit" \
+	--bootfs LABEL=x --bootfstype ext4 --output-dir "$SCRATCH/img" 2>&1); then
+	boot_fail "an image without an init was built"
+fi
+grep -q "error: the image would have no init: tried /init (a dangling symlink to /usr/lib/systemd/systemd), /sbin/init (No such file or directory)" <<<"$out" ||
+	boot_fail "unexpected refusal of an image without init: $out"
+[[ -z $(ls -A "$SCRATCH/img") ]] || boot_fail "the refused build left files: $(ls -A "$SCRATCH/img")"
+cp "$SCRATCH/payload/init" "$SCRATCH/noinit/bin/start"
+"$BUILDER" --kver "$K612_VER" --moddir "$K612_MODDIR" --rootdir "$SCRATCH/noinit" --set init=/bin/start \
+	--bootfs LABEL=x --bootfstype ext4 --output-dir "$SCRATCH/img" >/dev/null ||
+	boot_fail "--set init=/bin/start was not accepted for an image with /bin/start"
 echo "PASS: $BOOT_TEST_NAME"

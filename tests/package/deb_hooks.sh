@@ -235,7 +235,11 @@ log "second kernel and removal of the first in $((SECONDS - t)) s"
 # kernel package's configuration goes on; the classic initramfs stays. Once
 # /boot is mounted (the booted machine), the next update converts.
 t=$SECONDS
+# What the kernel package would have put into the directory (mkinitramfs
+# reads the kernel's config).
+cp -- "$root/boot/config-$k612" "$SCRATCH/config-$k612"
 umount "$root/boot"
+cp -- "$SCRATCH/config-$k612" "$root/boot/"
 deb_chroot_run update-initramfs -c -k "$k612" >"$SCRATCH/unmounted.log" 2>&1 || {
 	cat "$SCRATCH/unmounted.log" >&2
 	fail "update-initramfs failed with /boot not mounted: the hook must not fail it"

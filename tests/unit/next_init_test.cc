@@ -1,7 +1,7 @@
-// Choosing the next init inside a new root (init/next_init.h) and checking
+// Choosing the next init inside a new root (core/next_init.h) and checking
 // its mount points (init/switch_root.h), on a scratch directory laid out
 // like an image.
-#include "init/next_init.h"
+#include "core/next_init.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

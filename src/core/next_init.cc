@@ -1,4 +1,4 @@
-#include "init/next_init.h"
+#include "core/next_init.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -11,6 +11,29 @@
 #include "core/sys.h"
 
 namespace iofs {
+
+// The kernel's own list (init/main.c kernel_init()) without its last
+// resort, /bin/sh.
+constexpr const char* kKernelOrder[] = {"/init", "/sbin/init", "/etc/init", "/bin/init"};
+
+std::vector<std::string> init_candidates(const std::string& configured,
+                                         const std::string& rdinit) {
+  std::vector<std::string> out;
+  for (const std::string& c : {configured, rdinit})
+    if (!c.empty()) out.push_back(c);
+  for (const char* c : kKernelOrder) out.emplace_back(c);
+  return out;
+}
+
+std::string init_choice_reason(const std::string& chosen, const std::string& configured,
+                               const std::string& rdinit) {
+  if (!configured.empty() && chosen == configured) return "the init key or initoverlayfs.init=";
+  if (!rdinit.empty() && chosen == rdinit) return "rdinit=";
+  std::string order;
+  for (const char* c : kKernelOrder) order += str(order.empty() ? "" : ", ", c);
+  return str("first of the kernel's order: ", order);
+}
+
 namespace {
 
 constexpr uint64_t kInRoot = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;

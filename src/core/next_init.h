@@ -15,6 +15,21 @@
 
 namespace iofs {
 
+// The programs tried as the next init, in the kernel's order
+// (init/main.c kernel_init()): an explicit choice first, then rdinit=,
+// then the usual places. Unlike the kernel's, the list ends without
+// /bin/sh: an image with no init of its own is a failure to report, not a
+// shell to drop into silently (a configured init=/bin/sh still runs it).
+std::vector<std::string> init_candidates(const std::string& configured,
+                                         const std::string& rdinit);
+
+// Why `chosen` (one of init_candidates(configured, rdinit)) is the next
+// init, for the log: "the init key or ...", "rdinit=" or "first of the
+// kernel's order: /init, ...".
+std::string init_choice_reason(const std::string& chosen, const std::string& configured,
+                               const std::string& rdinit);
+
+
 struct NextInit {
   std::string path;
   // The candidates before it that cannot run, each with why, as
@@ -22,7 +37,7 @@ struct NextInit {
   std::string skipped;
 };
 
-// The first of `candidates` (handover.h init_candidates()) that can run:
+// The first of `candidates` (init_candidates() above) that can run:
 // inside new_root, resolved as if new_root were "/" (absolute symlinks,
 // such as a dracut initramfs's /init -> /usr/lib/systemd/systemd, resolve
 // there), an executable regular file whose first page (up to 4 KiB) reads
