@@ -35,8 +35,8 @@
 # times are in the journal.
 #
 # Writes results.csv (one row per boot), summary.md (medians with the
-# spread, the phase timeline, U, G, M and the targets as ratios)
-# and logs/. A boot whose time to the real root is more than 25 % away from
+# spread, the phase timeline, U, G, M and the targets as ratios),
+# the plots time_to_root.svg and phases.svg, and logs/. A boot whose time to the real root is more than 25 % away from
 # the median of its workload and mode is marked as an outlier (a jumped
 # clock, a stalled host) and left out of the medians; the summary lists it.
 set -euo pipefail
@@ -183,4 +183,5 @@ for w in $workloads; do
 done
 
 python3 "$top/bench/system_report.py" "$results" | tee "$results/summary.md"
+python3 "$top/bench/system_plots.py" "$results/results.csv" "$results"
 echo "bench/system.sh: results in $results"
