@@ -13,7 +13,7 @@ pkgs=(
   dracut-core                                    # builder with no input
   cryptsetup-bin openssl                         # --verity (veritysetup), --verity-sign
   clang-16 libclang-rt-16-dev                    # fuzz tests (libFuzzer; clang 14 lacks what <expected> needs)
-  debootstrap                                    # full-system tests
+  debootstrap dosfstools mtools                  # full-system tests (mtools: a vfat /boot without mounting it)
   dpkg-dev debhelper lintian mandoc              # package tests, man page lint
 )
 missing=()

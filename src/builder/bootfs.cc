@@ -216,6 +216,17 @@ Result<BootfsChoice> choose_bootfs(const std::string& output_dir, const std::str
                      ", so that directory is taken as its root");
     }
   } else {
+    std::vector<FstabEntry> fstab;
+    if (auto text = sys::read_file("/etc/fstab")) fstab = parse_fstab(*text);
+    const FstabEntry* e = fstab_entry_holding(fstab, dir);
+    // fstab mounts a filesystem of its own there, but this is not it: in a
+    // chroot or an image being built, the image would go onto the
+    // directory the real /boot is later mounted over.
+    if (e && normalise_mountpoint(e->mountpoint).size() > m->mountpoint.size())
+      return fail("find the boot filesystem",
+                  str("/etc/fstab mounts ", e->spec, " at ", normalise_mountpoint(e->mountpoint),
+                      ", but it is not mounted here (a chroot or an image being built?); "
+                      "convert on the running system, or mount it first"));
     if (!on_device)
       return fail("find the boot filesystem",
                   str(dir, " is on ", m->source, " (", m->fstype,
@@ -223,22 +234,10 @@ Result<BootfsChoice> choose_bootfs(const std::string& output_dir, const std::str
     c.dir = path_on_filesystem(*m, dir);
     c.hint = m->source;
     if (c.fstype.empty()) c.fstype = m->fstype;
-    if (auto text = sys::read_file("/etc/fstab")) {
-      auto fstab = parse_fstab(*text);
-      const FstabEntry* e = fstab_entry_holding(fstab, dir);
-      // fstab mounts a filesystem of its own there, but this is not it:
-      // in a chroot or an image being built, the image would go onto the
-      // directory the real /boot is later mounted over.
-      if (e && normalise_mountpoint(e->mountpoint).size() > m->mountpoint.size())
-        return fail("find the boot filesystem",
-                    str("/etc/fstab mounts ", e->spec, " at ", normalise_mountpoint(e->mountpoint),
-                        ", but it is not mounted here (a chroot or an image being built?); "
-                        "convert on the running system, or mount it first"));
-      if (e && normalise_mountpoint(e->mountpoint) == m->mountpoint) {
-        if (auto spec = parse_device_spec(e->spec)) {
-          c.spec = TRY(without_udev_links(*spec)).to_string();
-          c.reason = str("the /etc/fstab entry for ", m->mountpoint);
-        }
+    if (e && normalise_mountpoint(e->mountpoint) == m->mountpoint) {
+      if (auto spec = parse_device_spec(e->spec)) {
+        c.spec = TRY(without_udev_links(*spec)).to_string();
+        c.reason = str("the /etc/fstab entry for ", m->mountpoint);
       }
     }
     classify_reach(dir, *m, c);

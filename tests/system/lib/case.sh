@@ -8,7 +8,9 @@
 # MODE (or $SYSTEM_TEST_MODE): all (default), original, initoverlayfs — boot
 # only one of the two, e.g. to retry a fix quickly. $IOFS_EARLY_BOOT_PROGRAM
 # passes --early-boot-program to the builder (default: the one beside it);
-# $SYSTEM_BUILDER_ARGS adds builder options.
+# $SYSTEM_BUILDER_ARGS adds builder options. $SYSTEM_LAYOUT=vfat puts /boot on
+# a vfat filesystem (fstab and the pair's bootfs follow), as on a
+# systemd-boot ESP.
 # KEEP_TMP=1 keeps the console logs, disks and pair (see common.sh).
 
 _SYSTEM_CASE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,7 +31,7 @@ _sys_boot_one() {
 	SYSTEM_WALL[$kind]=$QEMU_BOOT_WALL
 	boot_log "$kind boot ended after $QEMU_BOOT_WALL s wall (qemu status $rc)"
 	((rc == 124)) && _sys_problem "$kind" "QEMU timed out after ${QEMU_TIMEOUT:-900} s"
-	system_check "$out.log" "$kind"
+	system_check "$out.log" "$kind" "${SYSTEM_LAYOUT:-own}"
 	rm -f -- "$out/root.img" "$out/boot.img"
 }
 
@@ -62,8 +64,10 @@ system_test_main() {
 		mkdir -p "$pair"
 		# The pair goes onto the boot disk (its root is the system's /boot);
 		# onfailure=poweroff: a failed early boot ends QEMU at once.
+		local bootfs="UUID=$SYSTEM_BOOT_UUID" bootfstype=ext4
+		[[ ${SYSTEM_LAYOUT:-own} == vfat ]] && bootfs="UUID=$SYSTEM_BOOT_VFAT_UUID" bootfstype=vfat
 		"$BUILDER" -f --initramfs "$orig" --kver "$kver" --moddir "$VDIR/root/lib/modules/$kver" \
-			--output-dir "$pair" --bootfs "UUID=$SYSTEM_BOOT_UUID" --bootfstype ext4 \
+			--output-dir "$pair" --bootfs "$bootfs" --bootfstype "$bootfstype" \
 			--set onfailure=poweroff "${extra[@]}" >"$SCRATCH/pair.summary" 2>&1 ||
 			{ cat "$SCRATCH/pair.summary" >&2; boot_fail "initoverlayfs-install failed"; }
 		cat "$SCRATCH/pair.summary" >&2

@@ -97,8 +97,10 @@ system_check() {
 	if [[ $layout == root ]]; then
 		[[ $v == "not mounted" ]] || _sys_problem "$kind" "/boot is '$v', not a directory of the root filesystem"
 	else
-		[[ $v =~ ^/dev/vd[a-z]+\ ext4\ rw, ]] ||
-			_sys_problem "$kind" "/boot is '$v', not the boot disk mounted read-write from fstab"
+		local bootfstype=ext4
+		[[ $layout == vfat ]] && bootfstype=vfat
+		[[ $v =~ ^/dev/vd[a-z]+\ $bootfstype\ rw, ]] ||
+			_sys_problem "$kind" "/boot is '$v', not the boot disk ($bootfstype) mounted read-write from fstab"
 	fi
 	v=$(system_report "$log" early-mount)
 	[[ $v == none ]] || _sys_problem "$kind" "early mounts left: $(tr '\n' ';' <<<"$v")"
@@ -113,7 +115,7 @@ system_check() {
 		# initramfs-tools' fsck (on the console only: it runs before any journal).
 		grep -qE "($SYSTEM_ROOT_LABEL|/dev/vd[a-z]+): clean" <<<"$v$(tr -d '\r' <"$log")" ||
 			_sys_problem "$kind" "no clean fsck of the root filesystem (/boot is on it)"
-	else
+	elif [[ $layout != vfat ]]; then  # vfat: fstab pass 0 (system_disks)
 		# /boot must be checked by systemd-fsck (fstab pass 2) and found clean.
 		grep -qE "systemd-fsck\[[0-9]+\]: ($SYSTEM_BOOT_LABEL|/dev/vd[a-z]+): clean" <<<"$v" ||
 			_sys_problem "$kind" "no clean fsck of /boot by systemd-fsck in the journal"

@@ -44,6 +44,10 @@ SYSTEM_SECURITY_MIRROR=http://deb.debian.org/debian-security
 SYSTEM_ROOT_LABEL=iofsroot
 SYSTEM_BOOT_LABEL=iofsboot
 SYSTEM_BOOT_UUID=5e2c0b1d-7a4f-4e3b-9c86-1f0d2a3b4c5d
+# /boot on vfat (SYSTEM_LAYOUT=vfat, as on a systemd-boot ESP): its volume
+# serial, which blkid gives as UUID=1E0F-A7B3.
+SYSTEM_BOOT_VFAT_SERIAL=1E0FA7B3
+SYSTEM_BOOT_VFAT_UUID=1E0F-A7B3
 # The workloads (issue 12), by the size of their initramfs:
 #   initramfs-tools-dep  small: initramfs-tools, MODULES=dep (host-only)
 #   initramfs-tools      generic: initramfs-tools, MODULES=most (Debian's default)
@@ -398,6 +402,15 @@ system_disks() {
 	find "$stage/boot" -mindepth 1 -delete || return 1
 	find "$stage/var/lib/apt/lists" -maxdepth 1 -type f -delete || return 1
 	system_report_install "$stage" || return 1
+	if [[ ${SYSTEM_LAYOUT:-own} == vfat ]]; then
+		# Replaced, not written through: the stage is hard links to the
+		# cache. fsck pass 0: the cached system has no dosfstools (that the
+		# real system checks /boot once the early boot let go of it is
+		# what the ext4 layouts show).
+		sed "s|^UUID=$SYSTEM_BOOT_UUID /boot ext4 [^ ]* [0-9] [0-9]|UUID=$SYSTEM_BOOT_VFAT_UUID /boot vfat umask=0077 0 0|" \
+			"$stage/etc/fstab" >"$stage/etc/fstab.new" && mv -- "$stage/etc/fstab.new" "$stage/etc/fstab" &&
+			grep -q " /boot vfat " "$stage/etc/fstab" || { _sys_log "no /boot line in fstab to make vfat"; return 1; }
+	fi
 	# Room for the journal, logs and fsck; the same for every boot.
 	mib=$(du -sm -- "$stage" | cut -f1)
 	disk_ext4_make "$out/root.img" $((mib * 5 / 4 + 256)) "$SYSTEM_ROOT_LABEL" \
@@ -411,7 +424,15 @@ system_disks() {
 		cp -- "$extra"/* "$stage/" || return 1
 	fi
 	mib=$(du -sm -- "$stage" | cut -f1)
-	disk_ext4_make "$out/boot.img" $((mib + 64)) "$SYSTEM_BOOT_LABEL" "$SYSTEM_BOOT_UUID" "$stage" || return 1
+	if [[ ${SYSTEM_LAYOUT:-own} == vfat ]]; then
+		# The host's kernel may have no vfat: mtools writes it unmounted.
+		rm -f -- "$out/boot.img"
+		truncate -s $((mib + 64))M "$out/boot.img" &&
+			mkfs.vfat -F 32 -n "${SYSTEM_BOOT_LABEL^^}" -i "$SYSTEM_BOOT_VFAT_SERIAL" "$out/boot.img" >/dev/null &&
+			(cd "$stage" && MTOOLS_SKIP_CHECK=1 mcopy -s -p -Q -i "$out/boot.img" ./* ::/) || return 1
+	else
+		disk_ext4_make "$out/boot.img" $((mib + 64)) "$SYSTEM_BOOT_LABEL" "$SYSTEM_BOOT_UUID" "$stage" || return 1
+	fi
 	rm -rf -- "$stage"
 }
 
