@@ -163,7 +163,7 @@ Result<DeviceSpec> without_udev_links(DeviceSpec spec) {
   if (!::realpath(spec.value.c_str(), real)) return sys_error("resolve", spec.value);
   std::string uuid = blkid_tag(real, "UUID");
   if (uuid.empty())
-    return fail("find the boot filesystem",
+    return fail("find the boot filesystem:",
                 str(spec.value, " is a link udev makes, and ", real,
                     " has no UUID to find it by without udev; name it with --bootfs"));
   return DeviceSpec{DeviceKey::uuid, uuid};
@@ -223,12 +223,12 @@ Result<BootfsChoice> choose_bootfs(const std::string& output_dir, const std::str
     // chroot or an image being built, the image would go onto the
     // directory the real /boot is later mounted over.
     if (e && normalise_mountpoint(e->mountpoint).size() > m->mountpoint.size())
-      return fail("find the boot filesystem",
+      return fail("find the boot filesystem:",
                   str("/etc/fstab mounts ", e->spec, " at ", normalise_mountpoint(e->mountpoint),
                       ", but it is not mounted here (a chroot or an image being built?); "
                       "convert on the running system, or mount it first"));
     if (!on_device)
-      return fail("find the boot filesystem",
+      return fail("find the boot filesystem:",
                   str(dir, " is on ", m->source, " (", m->fstype,
                       "), not a block device; name it with --bootfs"));
     c.dir = path_on_filesystem(*m, dir);
@@ -244,7 +244,7 @@ Result<BootfsChoice> choose_bootfs(const std::string& output_dir, const std::str
     if (c.spec.empty()) {
       std::string uuid = blkid_tag(m->source, "UUID");
       if (uuid.empty())
-        return fail("find the boot filesystem",
+        return fail("find the boot filesystem:",
                     str(m->source, " (mounted at ", m->mountpoint,
                         ") has no UUID; name it with --bootfs"));
       c.spec = "UUID=" + uuid;
