@@ -26,15 +26,17 @@ std::string hex32(uint64_t v) {
 
 }  // namespace
 
-std::string ErofsSuperblock::uuid_string() const {
+std::string format_uuid(const std::array<uint8_t, 16>& bytes) {
   std::string s;
-  for (size_t i = 0; i < uuid.size(); ++i) {
+  for (size_t i = 0; i < bytes.size(); ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
-    s += kHex[uuid[i] >> 4];
-    s += kHex[uuid[i] & 0xf];
+    s += kHex[bytes[i] >> 4];
+    s += kHex[bytes[i] & 0xf];
   }
   return s;
 }
+
+std::string ErofsSuperblock::uuid_string() const { return format_uuid(uuid); }
 
 Result<ErofsSuperblock> parse_erofs_superblock(std::string_view image_start) {
   if (image_start.size() < kErofsSuperblockEnd)

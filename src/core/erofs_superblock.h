@@ -60,6 +60,9 @@ struct ErofsSuperblock {
 // input, a wrong magic, a block size outside 512 bytes..64 KiB. Pure.
 Result<ErofsSuperblock> parse_erofs_superblock(std::string_view image_start);
 
+// 16 bytes as a UUID in the canonical 8-4-4-4-12 form, lowercase.
+std::string format_uuid(const std::array<uint8_t, 16>& bytes);
+
 // A UUID in the canonical 8-4-4-4-12 hex form, lowercased, or nullopt.
 std::optional<std::string> canonical_uuid(std::string_view text);
 
