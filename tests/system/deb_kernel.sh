@@ -13,6 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../boot/lib/common.sh"
 . "$here/../boot/lib/kernels.sh"
 . "$here/../boot/lib/qemu.sh"
+. "$here/../boot/lib/pair.sh"
 . "$here/lib/system.sh"
 . "$here/lib/check.sh"
 boot_test_init
@@ -59,8 +60,7 @@ system_chroot "$root" dpkg -i /tmp/kernel.deb >"$SCRATCH/kernel.log" 2>&1 ||
 boot_log "kernel package installed in $((SECONDS - t)) s; its hooks said:"
 grep -a 'initoverlayfs' "$SCRATCH/kernel.log" >&2 || true
 mini=$root/boot/initrd.img-$kver
-image=$root/boot/initoverlayfs-$kver.img
-[[ -f $image ]] || boot_fail "no $image after installing the kernel"
+image=$(pair_image "$root/boot" "$kver")
 [[ $(blkid -p -o value -s TYPE "$image") == erofs ]] || boot_fail "$image is not EROFS"
 marker=$(zstd -dcq "$mini" | cpio -i --to-stdout --quiet etc/initoverlayfs-install.made 2>/dev/null) || true
 [[ $marker == "initoverlayfs-install "* ]] || boot_fail "$mini is not a mini initramfs"
