@@ -54,4 +54,18 @@ pair_boot "$K612_KERNEL" "$SCRATCH/nomod.img" "$SCRATCH/good.img" "$SCRATCH/nomo
 expect_failure "$SCRATCH/nomod.log" \
 	"initoverlayfs: load module /lib/modules/$(re_escape "$K612_VER")/kernel/drivers/block/virtio_blk\.ko(\.xz)?: No such file or directory" "missing module"
 console_expect "$SCRATCH/nomod.log" "not found within 4000 ms.*; modules that failed to load: virtio_blk" "missing module named in the timeout error"
+
+# 5. The image cut short (a power cut while a kernel update copied it):
+# refused before it is mounted, both lengths named; the kernel would mount
+# it and fail its reads only after the switch.
+mkdir -p "$SCRATCH/half"
+cp "$image_file" "$SCRATCH/half/"
+full_bytes=$(stat -c %s "$image_file")
+half_bytes=$((full_bytes / 2 / 4096 * 4096))
+truncate -s "$half_bytes" "$SCRATCH/half/$(basename "$image_file")"
+disk_ext4_make "$SCRATCH/half.img" 64 boot "$uuid" "$SCRATCH/half"
+pair_boot "$K612_KERNEL" "$mini" "$SCRATCH/half.img" "$SCRATCH/half.log"
+expect_failure "$SCRATCH/half.log" \
+	"initoverlayfs: check image /boot/$image is cut short: its superblock says $full_bytes bytes, it has $half_bytes \(half written\?\)" "image cut short"
+console_reject "$SCRATCH/half.log" 'initoverlayfs: mount: ' "image cut short: nothing mounted"
 echo "PASS: $BOOT_TEST_NAME"
