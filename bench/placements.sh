@@ -69,7 +69,7 @@ record() { # MODE LOG BOOTED_BYTES NEEDS
 want() { [[ -z $modes || " $modes " == *" $1 "* ]]; }
 sz() { local t=0 f; for f; do t=$((t + $(stat -c %s "$f"))); done; echo "$t"; }
 mini() { echo "$SCRATCH/$1/initramfs-$kver.img"; }
-img() { echo "$SCRATCH/$1/initoverlayfs-$kver.img"; }
+img() { pair_image "$SCRATCH/$1" "$kver"; }
 
 # floor and classic
 mkdir -p "$SCRATCH/floor"

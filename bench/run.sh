@@ -287,13 +287,13 @@ make_size() {
 	pair_build "$moddir" "$kver" "$w/iofs" --rootdir "$w/payload" \
 		--bootfs "UUID=$bootfs_uuid" --bootfstype ext4
 	cp "$w/iofs.summary" "$results/builds/initoverlayfs-$size.txt"
-	cp "$w/iofs/initoverlayfs-$kver.img" "$w/disk-content/"
+	cp "$(pair_image "$w/iofs" "$kver")" "$w/disk-content/"
 	if has_mode initoverlayfs-virtio; then
 		pair_build "$moddir" "$kver" "$w/iofs-virtio" --rootdir "$w/payload" \
 			--bootfs "UUID=$bootfs_uuid" --bootfstype ext4 --driver-set minimal \
 			--image-name "initoverlayfs-$kver-virtio.img"
 		cp "$w/iofs-virtio.summary" "$results/builds/initoverlayfs-virtio-$size.txt"
-		cp "$w/iofs-virtio/initoverlayfs-$kver-virtio.img" "$w/disk-content/"
+		cp "$(pair_image "$w/iofs-virtio" "$kver-virtio")" "$w/disk-content/"
 	fi
 	local content_mib
 	content_mib=$(du -sm --apparent-size "$w/disk-content" | cut -f1)
@@ -304,13 +304,13 @@ make_size() {
 	payload_bytes=$(find "$w/payload" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
 	printf '%s,%s,%s,%s,%s,%s,%s,%s\n' "$size" "$payload_bytes" "$files" \
 		"$(stat -c %s "$w/payload.cpio")" "$(stat -c %s "$w/classic-zstd.img")" \
-		"$(stat -c %s "$w/classic-lz4.img")" "$(stat -c %s "$w/iofs/initoverlayfs-$kver.img")" \
+		"$(stat -c %s "$w/classic-lz4.img")" "$(stat -c %s "$(pair_image "$w/iofs" "$kver")")" \
 		"$digest" >>"$results/compression.csv"
 	echo "$payload_bytes" >"$w/payload_bytes"
 	awk -F, -v s="$size" 'NR > 1 { printf "bench: [%s MiB]   %-10s %6s files %8.1f MiB\n", s, $1, $2, $3 / 1048576 }' "$w/content.csv" >&2
 	awk -v s="$size" -v p="$payload_bytes" -v c="$(stat -c %s "$w/payload.cpio")" \
 		-v z="$(stat -c %s "$w/classic-zstd.img")" -v l="$(stat -c %s "$w/classic-lz4.img")" \
-		-v e="$(stat -c %s "$w/iofs/initoverlayfs-$kver.img")" 'BEGIN {
+		-v e="$(stat -c %s "$(pair_image "$w/iofs" "$kver")")" 'BEGIN {
 		printf "bench: [%s MiB]   payload %.1f MiB, cpio %.1f MiB; zstd -19 %.1f MiB (%.2fx), lz4 -l -9 %.1f MiB (%.2fx), EROFS lz4hc %.1f MiB (%.2fx)\n",
 			s, p / 1048576, c / 1048576, z / 1048576, c / z, l / 1048576, c / l, e / 1048576, c / e }' >&2
 	rm -rf "$w/payload" "$w/payload.cpio" "$w/disk-content"
@@ -373,8 +373,8 @@ bench_boot() {
 	case $mode in
 	floor) w=$SCRATCH/floor initrd=$w/floor.img ;;
 	classic-zstd | classic-lz4) w=$SCRATCH/$size initrd=$w/$mode.img ;;
-	initoverlayfs) w=$SCRATCH/$size initrd=$w/iofs/initramfs-$kver.img image=$w/iofs/initoverlayfs-$kver.img ;;
-	initoverlayfs-virtio) w=$SCRATCH/$size initrd=$w/iofs-virtio/initramfs-$kver.img image=$w/iofs-virtio/initoverlayfs-$kver-virtio.img ;;
+	initoverlayfs) w=$SCRATCH/$size initrd=$w/iofs/initramfs-$kver.img image=$(pair_image "$w/iofs" "$kver") ;;
+	initoverlayfs-virtio) w=$SCRATCH/$size initrd=$w/iofs-virtio/initramfs-$kver.img image=$(pair_image "$w/iofs-virtio" "$kver-virtio") ;;
 	esac
 	disk=$w/disk.img
 	log=$results/logs/$mode-$size-r$run.log

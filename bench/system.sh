@@ -44,6 +44,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/boot/lib/common.sh"
 . "$top/tests/boot/lib/kernels.sh"
 . "$top/tests/boot/lib/qemu.sh"
+. "$top/tests/boot/lib/pair.sh"
 . "$top/tests/system/lib/system.sh"
 . "$top/tests/system/lib/check.sh"
 
@@ -148,7 +149,7 @@ boot_case() {
 		extra=$pair
 		read_bytes=$(stat -c %s "$initrd")
 		fs_bytes=$read_bytes
-		[[ -e $pair/initoverlayfs-$kver.img ]] && fs_bytes=$((read_bytes + $(stat -c %s "$pair/initoverlayfs-$kver.img")))
+		[[ $mode == initrd ]] || fs_bytes=$((read_bytes + $(stat -c %s "$(pair_image "$pair" "$kver")")))
 	fi
 	system_disks "$vdir" "$out" "$extra" || boot_fail "making the disks for $name failed"
 	# The disks into the page cache before the clock starts.

@@ -45,7 +45,7 @@ echo "demo: initoverlayfs pair" >&2
 uuid=$(cat /proc/sys/kernel/random/uuid)
 pair_build "$moddir" "$kver" "$SCRATCH/out" --rootdir "$payload" --bootfs "UUID=$uuid" --bootfstype ext4
 mkdir -p "$SCRATCH/disk-content"
-cp "$SCRATCH/out/initoverlayfs-$kver.img" "$SCRATCH/disk-content/"
+cp "$(pair_image "$SCRATCH/out" "$kver")" "$SCRATCH/disk-content/"
 disk_ext4_make "$SCRATCH/disk.img" $((payload_mib + 64)) boot "$uuid" "$SCRATCH/disk-content"
 
 export QEMU_ICOUNT=1 QEMU_TIMEOUT=600
@@ -69,7 +69,7 @@ echo
 echo "Sample payload: ${payload_mib} MiB ($(find "$payload" -type f | wc -l) files), kernel $kver, QEMU TCG -icount shift=0"
 printf '%-34s %-26s %s\n' "" "classic initramfs" "initoverlayfs"
 printf '%-34s %-26s %s\n' "files booted" "initrd $(size_of "$SCRATCH/classic.img")" \
-	"mini $(size_of "$SCRATCH/out/initramfs-$kver.img") + image $(size_of "$SCRATCH/out/initoverlayfs-$kver.img") on disk"
+	"mini $(size_of "$SCRATCH/out/initramfs-$kver.img") + image $(size_of "$(pair_image "$SCRATCH/out" "$kver")") on disk"
 printf '%-34s %-26s %s\n' "kernel runs /init (guest s)" "$(runinit_of "$SCRATCH/classic.log")" "$(runinit_of "$SCRATCH/iofs.log")"
 printf '%-34s %-26s %s\n' "initoverlayfs ready" "-" \
 	"$(grep -o 'initoverlayfs: ready in .*' "$SCRATCH/iofs.log" | tr -d '\r' | sed 's/initoverlayfs: //')"

@@ -1,14 +1,37 @@
 #include "builder/build_image.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "builder/commit.h"
 #include "builder/say.h"
 #include "builder/verity.h"
+#include "core/erofs_superblock.h"
 #include "core/file_size.h"
 #include "core/placement.h"
+#include "core/strings.h"
+#include "core/sys.h"
 
 namespace iofs {
+namespace {
+
+// What the early-boot program will check (fs_uuid) is what is in the
+// image, read with the same parser; and it must be the UUID the image's
+// name was chosen for.
+Result<std::string> read_back_uuid(const std::string& image, const std::string& wanted) {
+  UniqueFd fd = TRY(sys::open(image, O_RDONLY));
+  std::string head(kErofsSuperblockEnd, '\0');
+  ssize_t n = ::pread(fd.get(), head.data(), head.size(), 0);
+  if (n < 0) return sys_error("read the superblock of", image);
+  head.resize(static_cast<size_t>(n));
+  auto sb = parse_erofs_superblock(head);
+  if (!sb) return fail(sb.error().op, str(image, ": ", sb.error().detail));
+  if (!wanted.empty() && sb->uuid_string() != wanted)
+    return fail("mkfs.erofs", str("made ", image, " with UUID ", sb->uuid_string(), ", not ", wanted));
+  return sb->uuid_string();
+}
+
+}  // namespace
 
 ImageFormat image_format(const BuilderOptions& o, const BootTarget& target) {
   return ImageFormat{o.lowerfs, o.image_compression, o.image_level, target.image_uuid};
@@ -33,6 +56,7 @@ Result<BuiltImage> build_image(const BuilderOptions& o, const std::string& tree,
   say("making the ", fmt.fs, " image");
   TRY(make_image(tree, image_tmp, fmt, o.verbose));
   BuiltImage image;
+  if (fmt.fs == "erofs") image.fs_uuid = TRY(read_back_uuid(image_tmp, fmt.uuid));
   if (o.verity) {
     say("appending the dm-verity hash tree (veritysetup)");
     image.verity = TRY(append_hash_tree(image_tmp, o.verbose));

@@ -19,6 +19,7 @@ namespace iofs {
 struct BuiltImage {
   std::optional<VerityConfig> verity;  // --verity: the appended tree's parameters
   std::string root_hash_sig;           // --verity-sign: the PKCS#7 signature
+  std::string fs_uuid;                 // EROFS: the UUID read back from its superblock
 };
 
 ImageFormat image_format(const BuilderOptions& o, const BootTarget& target);

@@ -39,7 +39,7 @@ Result<void> build_mini_initramfs(const BuilderOptions& o, const Build& in,
   MiniInitramfsSpec spec;
   spec.early_cpio = in.input.early;
   spec.program = in.kernel.program;
-  spec.config_text = config_text(o, in.target, in.kernel.image_name, in.input, in.image.verity);
+  spec.config_text = config_text(o, in.target, in.outputs.image_name, in.input, in.image);
   spec.kver = in.kernel.kver;
   spec.moddir = in.kernel.moddir;
   spec.plan = in.modules.closure.plan;
@@ -49,7 +49,7 @@ Result<void> build_mini_initramfs(const BuilderOptions& o, const Build& in,
     spec.extra_files.emplace_back(kRootHashSigPath, in.image.root_hash_sig);
   if (placement_info(o.placement).appended) {
     spec.appended_image = in.outputs.image_tmp;
-    spec.appended_name = in.kernel.image_name;
+    spec.appended_name = in.outputs.image_name;
   }
   if (const char* epoch = ::getenv("SOURCE_DATE_EPOCH"))
     spec.mtime = parse_int<uint32_t>(epoch).value_or(0);

@@ -8,7 +8,8 @@ namespace iofs {
 
 std::string config_text(const BuilderOptions& o, const BootTarget& target,
                         const std::string& image_name, const InputTree& input,
-                        const std::optional<VerityConfig>& verity) {
+                        const BuiltImage& image) {
+  const std::optional<VerityConfig>& verity = image.verity;
   const PlacementInfo& placement = placement_info(o.placement);
   Config cfg;
   cfg.placement = placement.in_config;
@@ -25,6 +26,7 @@ std::string config_text(const BuilderOptions& o, const BootTarget& target,
   cfg.bootfs_hint = target.bootfs.hint;
   cfg.bootfstype = target.bootfs.fstype;
   if (placement.image_file_named) cfg.fs = image_path_on_bootfs(target.bootfs, image_name);
+  cfg.fs_uuid = image.fs_uuid;
   cfg.fstype = o.lowerfs;
   if (input.init_is_run_init_script) {
     cfg.root_layout = RootLayout::tmpfs;

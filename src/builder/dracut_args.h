@@ -11,7 +11,7 @@
 //                             its summary anyway)
 //   OUTPUT                    the mini initramfs (default: Debian's dracut's
 //                             /boot/initrd.img-KVER); the image is written
-//                             beside it, as initoverlayfs-KVER.img
+//                             beside it, as initoverlayfs-KVER-ID.img
 // Every other option is passed on, with its value, to the dracut run that
 // makes the full initramfs; which options take a value is dracut 059's
 // getopt table (the same in dracut 050-060).

@@ -13,7 +13,7 @@ struct KernelChoice {
   std::string kver;            // --kver, or the running kernel
   std::string moddir;          // --moddir, or /lib/modules/KVER, /usr/lib/modules/KVER
   std::string initramfs_name;  // the mini initramfs's file name in the output directory
-  std::string image_name;      // the image's
+  std::string image_name;      // the base of the image's (commit.h: it is written as BASE-ID.EXT)
   std::string program;         // the early-boot program
 };
 

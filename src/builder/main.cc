@@ -69,12 +69,14 @@ Result<void> build(BuilderOptions& o, ScratchDir& scratch, OutputTemps& temps, B
   //    before anything is written to the output directory.
   ImageFormat fmt = image_format(o, b.target);
   std::string kernel_config = TRY(check_kernel_for_image(o, b.kernel, fmt));
-  b.outputs = TRY(create_outputs(temps, o, b.kernel));
+  b.outputs = TRY(create_outputs(temps, o, b.kernel, b.target));
+  fmt.uuid = b.outputs.image_uuid;
   b.image = TRY(build_image(o, b.input.tree, fmt, kernel_config, scratch, b.outputs.image_tmp));
   // 6. Mini initramfs: cpio + compression, under a temporary name.
   TRY(build_mini_initramfs(o, b, scratch));
-  // 7. Commit: rename both into place, image first.
-  TRY(commit_outputs(temps, b.outputs, o, b.target));
+  // 7. Commit: the image under its new name, then the mini initramfs over
+  //    the old one, then the earlier images removed.
+  TRY(commit_outputs(temps, b.outputs, o, b.target, b.kernel));
   return {};
 }
 

@@ -77,7 +77,7 @@ Kernel:
 Output:
   --output-dir DIR          where to write the pair (default: /boot)
   --initramfs-name NAME     mini initramfs name (default: initramfs-KVER.img)
-  --image-name NAME         image name (default: initoverlayfs-KVER.img)
+  --image-name NAME         image name, written as NAME-ID.EXT (default: initoverlayfs-KVER.img)
   -f, --force               replace existing files
 Boot filesystem:
   --bootfs SPEC             UUID=, LABEL=, PARTUUID=, PARTLABEL= or /dev/NAME

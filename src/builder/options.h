@@ -35,7 +35,7 @@ struct BuilderOptions {
   std::string rootdir;      // input directory
   std::string output_dir = "/boot";
   std::string initramfs_name;  // default initramfs-KVER.img
-  std::string image_name;      // default initoverlayfs-KVER.img
+  std::string image_name;      // base name, default initoverlayfs-KVER.img (written as BASE-ID.EXT)
   std::string bootfs;          // UUID=... etc; default: from the mount table
   std::string bootfstype;
   std::string bootfs_path;     // where output_dir is on the boot fs

@@ -63,7 +63,7 @@ void print_summary(const BuilderOptions& o, const Build& b, double seconds) {
                 human_size(file_size(image)).c_str(), image_kind(o).c_str());
   else
     std::printf("  image           inside the mini initramfs, as /%s (%s)\n",
-                b.kernel.image_name.c_str(), image_kind(o).c_str());
+                b.outputs.image_name.c_str(), image_kind(o).c_str());
   std::printf("  mini initramfs  %s  %s (%s, %zu modules%s)\n", mini.c_str(),
               human_size(file_size(mini)).c_str(), o.initramfs_compression.c_str(),
               modules.plan.size(),
@@ -76,7 +76,7 @@ void print_summary(const BuilderOptions& o, const Build& b, double seconds) {
   std::fputs(fill_in(placement.summary,
                      {{"image", image},
                       {"device", device},
-                      {"fs", image_path_on_bootfs(b.target.bootfs, b.kernel.image_name)},
+                      {"fs", image_path_on_bootfs(b.target.bootfs, b.outputs.image_name)},
                       {"region_mib", std::to_string(region >> 20)},
                       {"size", std::to_string(file_size(image))},
                       {"copy", copy}})

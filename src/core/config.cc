@@ -1,5 +1,6 @@
 #include "core/config.h"
 
+#include "core/erofs_superblock.h"
 #include "core/strings.h"
 
 namespace iofs {
@@ -194,6 +195,13 @@ std::optional<std::string> apply_setting(Config& cfg, std::string_view key,
     cfg.fs = value;
     return std::nullopt;
   }
+  if (key == "fs_uuid") {
+    // Empty switches the check off (initoverlayfs.fs_uuid= with another fs).
+    auto u = value.empty() ? std::optional<std::string>("") : canonical_uuid(value);
+    if (!u) return bad("expected a UUID like 2f1c8e4a-6b3d-4e5f-9a7b-0c1d2e3f4a5b");
+    cfg.fs_uuid = *u;
+    return std::nullopt;
+  }
   if (key == "modules") {
     cfg.modules = value;  // empty: no load plan
     return std::nullopt;
@@ -324,6 +332,7 @@ std::string format_config(const Config& cfg) {
   put("bootfstype", cfg.bootfstype);
   put("bootfs_options", cfg.bootfs_options);
   put("fs", cfg.fs);
+  put("fs_uuid", cfg.fs_uuid);
   put("fstype", cfg.fstype);
   put("fs_options", cfg.fs_options);
   put("modules", cfg.modules);

@@ -79,6 +79,9 @@ struct Config {
   std::string bootfstype;   // empty: detected by libblkid
   std::string bootfs_options = "ro";  // mount options of the boot filesystem
   std::string fs;           // image path, relative to the boot fs root
+  // The image's EROFS UUID (canonical, lowercase): the early-boot program
+  // refuses an image whose superblock says otherwise. Empty: not checked.
+  std::string fs_uuid;
   std::string fstype = "erofs";       // type of the image
   std::string fs_options;             // its extra mount options (dax=always)
   std::string modules = "/etc/initoverlayfs.modules";  // module load plan

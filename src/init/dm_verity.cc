@@ -151,13 +151,6 @@ class SignatureKey {
   long serial_ = 0;
 };
 
-Result<uint64_t> device_bytes(int fd, const struct stat& st, const std::string& shown) {
-  if (S_ISREG(st.st_mode)) return static_cast<uint64_t>(st.st_size);
-  uint64_t bytes = 0;
-  if (::ioctl(fd, BLKGETSIZE64, &bytes) != 0) return sys_error("get size of", shown);
-  return bytes;
-}
-
 }  // namespace
 
 Result<AttachedImage> mount_verified_image(const std::string& image,
@@ -172,7 +165,7 @@ Result<AttachedImage> mount_verified_image(const std::string& image,
 
   // A short image would be refused by the kernel with a bare EINVAL or
   // E2BIG ("Hash device is too small"); say what is wrong instead.
-  const uint64_t have = TRY(device_bytes(img.get(), st, shown_as));
+  const uint64_t have = TRY(image_bytes(img.get(), st, shown_as));
   if (auto need = verity_image_bytes(v); need && have < *need)
     return fail("dm-verity",
                 str("for ", shown_as, ": the image has ", have, " bytes, fewer than the ", *need,

@@ -1,6 +1,7 @@
 #include "init/mounts.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/loop.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -111,6 +112,13 @@ Result<std::pair<std::string, UniqueFd>> attach_loop(const std::string& image) {
     if (errno != EBUSY || attempt >= 8)
       return sys_error("configure loop device", str(dev, " for ", image));
   }
+}
+
+Result<uint64_t> image_bytes(int fd, const struct stat& st, const std::string& shown_as) {
+  if (S_ISREG(st.st_mode)) return static_cast<uint64_t>(st.st_size);
+  uint64_t bytes = 0;
+  if (::ioctl(fd, BLKGETSIZE64, &bytes) != 0) return sys_error("get size of", shown_as);
+  return bytes;
 }
 
 std::string lower_mount_data(const std::string& fstype, const std::string& extra) {

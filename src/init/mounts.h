@@ -1,6 +1,9 @@
 // The mounts the early-boot program makes, in the order it makes them.
 #pragma once
 
+#include <sys/stat.h>
+
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -60,6 +63,10 @@ Result<AttachedImage> mount_lower_image(const std::string& image,
 // away, so keep the returned fd open until something else (a mount, a
 // device-mapper table) holds the device.
 Result<std::pair<std::string, UniqueFd>> attach_loop(const std::string& image);
+
+// The length of an image open as `fd`: a regular file's size, or a block
+// device's (BLKGETSIZE64). Errors name it as `shown_as`.
+Result<uint64_t> image_bytes(int fd, const struct stat& st, const std::string& shown_as);
 
 // Mount data for a read-only lower layer of this type: writable
 // filesystems must not replay a journal or log into the image ("noload"

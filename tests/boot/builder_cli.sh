@@ -10,19 +10,22 @@ pair_payload "$SCRATCH/payload"
 common=(--kver "$K612_VER" --moddir "$K612_MODDIR" --rootdir "$SCRATCH/payload"
 	--bootfs LABEL=x --bootfstype ext4)
 mini=initramfs-$K612_VER.img
-image=initoverlayfs-$K612_VER.img
+image=initoverlayfs-$K612_VER.img  # the name before images had names of their own
 
 # Reproducible.
 mkdir -p "$SCRATCH/a" "$SCRATCH/b"
 SOURCE_DATE_EPOCH=1700000000 "$BUILDER" "${common[@]}" --output-dir "$SCRATCH/a" >/dev/null
 SOURCE_DATE_EPOCH=1700000000 "$BUILDER" "${common[@]}" --output-dir "$SCRATCH/b" >/dev/null
 cmp "$SCRATCH/a/$mini" "$SCRATCH/b/$mini" || boot_fail "mini initramfs not reproducible"
+[[ $(basename "$(pair_image "$SCRATCH/a" "$K612_VER")") == "$(basename "$(pair_image "$SCRATCH/b" "$K612_VER")")" ]] ||
+	boot_fail "image name not reproducible"
 
 # No -f: refused, nothing changed.
-before=$(sha256sum "$SCRATCH/a/$mini" "$SCRATCH/a/$image")
+a_image=$(basename "$(pair_image "$SCRATCH/a" "$K612_VER")")
+before=$(sha256sum "$SCRATCH/a/$mini" "$SCRATCH/a/$a_image")
 if out=$("$BUILDER" "${common[@]}" --output-dir "$SCRATCH/a" 2>&1); then boot_fail "replaced files without -f"; fi
 grep -q "error: refusing to replace $SCRATCH/a/$mini (use -f)" <<<"$out" || boot_fail "unexpected message: $out"
-[[ $before == "$(sha256sum "$SCRATCH/a/$mini" "$SCRATCH/a/$image")" ]] || boot_fail "files changed"
+[[ $before == "$(sha256sum "$SCRATCH/a/$mini" "$SCRATCH/a/$a_image")" ]] || boot_fail "files changed"
 
 # Unknown driver.
 if out=$("$BUILDER" -f "${common[@]}" --output-dir "$SCRATCH/b" --drivers no_such_driver 2>&1); then
@@ -78,6 +81,7 @@ rm -f "$SCRATCH/payload/etc/big-random"
 "$BUILDER" --kver "$K612_VER" --moddir "$K612_MODDIR" --rootdir "$SCRATCH/payload" \
 	--output-dir "$mnt/sub" --hostonly >"$SCRATCH/auto.summary"
 cat "$SCRATCH/auto.summary" >&2
+image=$(basename "$(pair_image "$mnt/sub" "$K612_VER")")
 grep -q "boot filesystem UUID=$buuid, image at /sub/$image on it" "$SCRATCH/auto.summary" ||
 	boot_fail "boot filesystem not derived from the mount"
 zstd -dc "$mnt/sub/$mini" | cpio -i --to-stdout --quiet etc/initoverlayfs.conf >"$SCRATCH/auto.conf"
@@ -116,6 +120,7 @@ expect_refusal "$slot_b is not $slot_a, which the mini initramfs will look for" 
 expect_refusal "not a block device" --bootfs "$slot_b" --write-partition "$SCRATCH/slot_b"
 "$BUILDER" "${part[@]}" --output-dir "$SCRATCH/part" --bootfs "$slot_b" --write-partition "$slot_b" >/dev/null
 [[ $(blkid -p -o value -s TYPE "$slot_b") == erofs ]] || boot_fail "image not written to $slot_b"
+image=$(basename "$(pair_image "$SCRATCH/part" "$K612_VER")")
 cmp -n "$(stat -c %s "$SCRATCH/part/$image")" "$SCRATCH/part/$image" "$slot_b" || boot_fail "slot differs from the image"
 # Replacing the older image is fine; while it is mounted it is not.
 "$BUILDER" "${part[@]}" --output-dir "$SCRATCH/part" --bootfs "$slot_b" --write-partition "$slot_b" >/dev/null

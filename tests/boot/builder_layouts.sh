@@ -37,7 +37,7 @@ grep -q "placement       initrd, not bootfs: $mnt is on $loopdev (LVM), which th
 	{ echo "$out" >&2; boot_fail "the summary does not say why the placement is initrd"; }
 conf_of "$mnt/$mini" >"$SCRATCH/conf"
 grep -qx "placement initrd" "$SCRATCH/conf" || boot_fail "config is not placement initrd: $(cat "$SCRATCH/conf")"
-[[ ! -e $mnt/initoverlayfs-$K612_VER.img ]] || boot_fail "an image file was written beside the initrd placement"
+! compgen -G "$mnt/initoverlayfs-$K612_VER*.img" >/dev/null || boot_fail "an image file was written beside the initrd placement"
 rm -f -- "$mnt/$mini"
 
 # 2. --placement bootfs asked for: refused, nothing written.

@@ -8,6 +8,7 @@
 # stays byte for byte, and no file of ours is left in the output directory
 # or in $TMPDIR.
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/pair.sh"
 boot_test_init
 [[ $(id -u) == 0 ]] || boot_skip "needs root"
 BUILDER=$(realpath "${1:?usage: $0 PATH/TO/initoverlayfs-install}")
@@ -23,7 +24,6 @@ touch "$moddir/modules.dep"
 out=$SCRATCH/out
 mkdir -p "$out"
 mini=$out/initramfs-$kver.img
-image=$out/initoverlayfs-$kver.img
 export TMPDIR=$SCRATCH/tmp
 mkdir -p "$TMPDIR"
 common=(--no-config --kver "$kver" --moddir "$moddir" --output-dir "$out"
@@ -43,6 +43,7 @@ chmod 600 "$root/etc/secret"
 head -c 2M /dev/urandom >"$root/bin/payload"
 mkcpio "$root" | zstd -q -c >"$SCRATCH/good.zst"
 "$BUILDER" "${common[@]}" --initramfs "$SCRATCH/good.zst" >/dev/null
+image=$(pair_image "$out" "$kver")
 before=$(sha256sum "$mini" "$image")
 
 # Nothing of ours left, the old pair as it was.
@@ -166,6 +167,7 @@ mapfile -t left < <(find "$out" "$TMPDIR" -mindepth 1 -maxdepth 1 -name '.*' -o 
 ((${#left[@]} == 3)) || boot_fail "SIGKILL: expected the scratch directory and two temporary outputs, found: ${left[*]}"
 touch -h -d '2 minutes ago' "${left[@]}"
 "$BUILDER" -f "${common[@]}" --initramfs "$SCRATCH/good.zst" >/dev/null
+image=$(pair_image "$out" "$kver")
 before=$(sha256sum "$mini" "$image")
 expect_untouched "the run after a SIGKILL"
 

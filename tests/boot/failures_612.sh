@@ -8,7 +8,8 @@ uuid=$(cat /proc/sys/kernel/random/uuid)
 pair_build "$K612_MODDIR" "$K612_VER" "$SCRATCH/out" --rootdir "$SCRATCH/payload" \
 	--bootfs "UUID=$uuid" --bootfstype ext4 --set timeout=4s
 mini=$SCRATCH/out/initramfs-$K612_VER.img
-image=$(re_escape "initoverlayfs-$K612_VER.img")
+image_file=$(pair_image "$SCRATCH/out" "$K612_VER")
+image=$(re_escape "$(basename "$image_file")")
 
 expect_failure() { # LOG ERE WHAT
 	console_expect "$1" "$2" "$3"
@@ -26,12 +27,12 @@ expect_failure "$SCRATCH/missing.log" \
 
 # 2. The image's superblock is garbage.
 mkdir -p "$SCRATCH/corrupt"
-cp "$SCRATCH/out/initoverlayfs-$K612_VER.img" "$SCRATCH/corrupt/"
-dd if=/dev/urandom of="$SCRATCH/corrupt/initoverlayfs-$K612_VER.img" bs=1 seek=1024 count=128 conv=notrunc status=none
+cp "$image_file" "$SCRATCH/corrupt/"
+dd if=/dev/urandom of="$SCRATCH/corrupt/$(basename "$image_file")" bs=1 seek=1024 count=128 conv=notrunc status=none
 disk_ext4_make "$SCRATCH/corrupt.img" 64 boot "$uuid" "$SCRATCH/corrupt"
 pair_boot "$K612_KERNEL" "$mini" "$SCRATCH/corrupt.img" "$SCRATCH/corrupt.log"
 expect_failure "$SCRATCH/corrupt.log" \
-	"initoverlayfs: mount image /boot/$image \(erofs\): Invalid argument \(errno=22\)" "corrupt image"
+	"initoverlayfs: check image /boot/$image: read EROFS superblock: no EROFS magic at byte 1024" "corrupt image"
 
 # 3. No disk carries the UUID. The kernel command line overrides the
 # config's 4 s timeout, and a bad override is warned about and ignored.
@@ -68,4 +69,18 @@ expect_failure "$SCRATCH/noinit.log" \
 	"initoverlayfs: no init could be run in the new root; tried /init \(No such file or directory\), /sbin/init \(No such file or directory\), /etc/init \(No such file or directory\), /bin/init \(No such file or directory\)" "image without init"
 console_reject "$SCRATCH/noinit.log" 'initoverlayfs: switch: ' "image without init: no switch"
 console_reject "$SCRATCH/noinit.log" 'bin/sh' "image without init: no shell tried"
+
+# 6. The image cut short (a power cut while a kernel update copied it):
+# refused before it is mounted, both lengths named; the kernel would mount
+# it and fail its reads only after the switch.
+mkdir -p "$SCRATCH/half"
+cp "$image_file" "$SCRATCH/half/"
+full_bytes=$(stat -c %s "$image_file")
+half_bytes=$((full_bytes / 2 / 4096 * 4096))
+truncate -s "$half_bytes" "$SCRATCH/half/$(basename "$image_file")"
+disk_ext4_make "$SCRATCH/half.img" 64 boot "$uuid" "$SCRATCH/half"
+pair_boot "$K612_KERNEL" "$mini" "$SCRATCH/half.img" "$SCRATCH/half.log"
+expect_failure "$SCRATCH/half.log" \
+	"initoverlayfs: check image /boot/$image is cut short: its superblock says $full_bytes bytes, it has $half_bytes \(half written\?\)" "image cut short"
+console_reject "$SCRATCH/half.log" 'initoverlayfs: mount: ' "image cut short: nothing mounted"
 echo "PASS: $BOOT_TEST_NAME"

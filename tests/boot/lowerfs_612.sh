@@ -10,12 +10,13 @@ for fs in squashfs ext4 btrfs; do
 	uuid=$(cat /proc/sys/kernel/random/uuid)
 	pair_build "$K612_MODDIR" "$K612_VER" "$SCRATCH/$fs" --rootdir "$SCRATCH/payload" \
 		--bootfs "UUID=$uuid" --bootfstype ext4 --lowerfs "$fs"
-	[[ $(blkid -o value -s TYPE "$SCRATCH/$fs/initoverlayfs-$K612_VER.img") == "$fs" ]] ||
+	image=$(pair_image "$SCRATCH/$fs" "$K612_VER")
+	[[ $(blkid -o value -s TYPE "$image") == "$fs" ]] ||
 		boot_fail "$fs: the image is not $fs"
 	pair_disk "$SCRATCH/$fs" "$SCRATCH/$fs.disk" boot "$uuid"
 	log=$SCRATCH/$fs.log
 	pair_boot "$K612_KERNEL" "$SCRATCH/$fs/initramfs-$K612_VER.img" "$SCRATCH/$fs.disk" "$log"
-	console_expect "$log" "initoverlayfs: mount: /boot/initoverlayfs-$(re_escape "$K612_VER").img \($fs, loop device /dev/loop[0-9]+(, options [a-z=]+)?\)" "$fs through a loop device"
+	console_expect "$log" "initoverlayfs: mount: /boot/$(re_escape "$(basename "$image")") \($fs, loop device /dev/loop[0-9]+(, options [a-z=]+)?\)" "$fs through a loop device"
 	console_expect "$log" 'PAYLOAD-INIT-RAN pid=1 ' "$fs: payload init ran"
 	console_expect "$log" 'PAYLOAD-STAGING 0 mounts' "$fs: staging mounts detached"
 	console_expect "$log" "PAYLOAD-TOKEN $(cat "$SCRATCH/payload/etc/payload-token")" "$fs: payload files intact"

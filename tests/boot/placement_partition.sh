@@ -18,7 +18,7 @@ boot_one() { # KERNEL MODDIR KVER TAG
 	printf 'label: gpt\nsize=24MiB, name=iofs_a\nsize=24MiB, name=iofs_b\n' | sfdisk -q "$disk"
 	local start
 	start=$(sfdisk -J "$disk" | python3 -c 'import json,sys; print(json.load(sys.stdin)["partitiontable"]["partitions"][1]["start"])')
-	dd if="$SCRATCH/$tag/initoverlayfs-$kver.img" of="$disk" bs=512 seek="$start" conv=notrunc status=none
+	dd if="$(pair_image "$SCRATCH/$tag" "$kver")" of="$disk" bs=512 seek="$start" conv=notrunc status=none
 	local log=$SCRATCH/$tag.log rc=0
 	QEMU_TIMEOUT=240 qemu_boot "$kernel" "$SCRATCH/$tag/initramfs-$kver.img" "$log" -- \
 		-drive "file=$disk,format=raw,if=virtio" || rc=$?

@@ -37,14 +37,14 @@ build() { # TAG ARGS...
 build pmem --placement pmem
 grep -q 'memmap=128M!ADDR' "$SCRATCH/pmem.summary" || boot_fail "pmem: no bootloader instructions"
 boot_pmem pmem 2048 'memmap=128M!0x40000000' \
-	-device "loader,file=$SCRATCH/pmem/initoverlayfs-$K612_VER.img,addr=0x40000000,force-raw=on"
+	-device "loader,file=$(pair_image "$SCRATCH/pmem" "$K612_VER"),addr=0x40000000,force-raw=on"
 
 build pmemz --placement pmem --compression lz4hc
 boot_pmem pmemz 2048 'memmap=128M!0x40000000' \
-	-device "loader,file=$SCRATCH/pmemz/initoverlayfs-$K612_VER.img,addr=0x40000000,force-raw=on"
+	-device "loader,file=$(pair_image "$SCRATCH/pmemz" "$K612_VER"),addr=0x40000000,force-raw=on"
 
 build vpmem --placement virtio-pmem
-img=$SCRATCH/vpmem/initoverlayfs-$K612_VER.img
+img=$(pair_image "$SCRATCH/vpmem" "$K612_VER")
 (( $(stat -c %s "$img") % (2 << 20) == 0 )) || boot_fail "virtio-pmem image not 2 MiB aligned"
 boot_pmem vpmem '1024,slots=2,maxmem=4G' '' \
 	-object "memory-backend-file,id=iofs,mem-path=$img,size=$(stat -c %s "$img"),readonly=on" \

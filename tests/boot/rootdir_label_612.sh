@@ -14,7 +14,7 @@ console_expect "$log" 'initoverlayfs: modules: ([0-9]+) of \1 loaded in [0-9]+ m
 console_reject "$log" 'usbcore: registered|libata version|nvme|sdhci: Secure Digital' "drivers for absent hardware stay unloaded"
 console_reject "$log" 'loop: module loaded' "no loop driver where the file-backed mount works"
 console_expect "$log" 'initoverlayfs: device: LABEL=iofsboot is /dev/vda \(ext4\)' "found by label"
-console_expect "$log" "mount: /boot/initoverlayfs-$(re_escape "$K612_VER").img \(erofs, file-backed\) under a volatile tmpfs overlay" "file-backed mount"
+console_expect "$log" "mount: /boot/$(re_escape "$(basename "$(pair_image "$SCRATCH/out" "$K612_VER")")") \(erofs, file-backed\) under a volatile tmpfs overlay" "file-backed mount"
 console_expect "$log" 'initoverlayfs: ready in [0-9]+ ms' "summary line"
 console_expect "$log" 'PAYLOAD-INIT-RAN pid=1 ' "payload init ran as PID 1"
 console_expect "$log" 'PAYLOAD-ROOT-FSTYPE 794c7630' "root is overlayfs"

@@ -14,7 +14,7 @@ console_expect "$log" "initoverlayfs: device: UUID=$uuid is /dev/vda \(ext4\)" "
 # virtio_blk by the virtio disk it announces.
 console_expect "$log" 'initoverlayfs: modules: ([0-9]+) of \1 loaded' "on-demand modules loaded"
 console_reject "$log" 'usbcore: registered|libata version' "drivers for absent hardware stay unloaded"
-console_expect "$log" "mount: /boot/initoverlayfs-$(re_escape "$K61_VER").img \(erofs, loop device /dev/loop[0-9]+\)" "loop fallback"
+console_expect "$log" "mount: /boot/$(re_escape "$(basename "$(pair_image "$SCRATCH/out" "$K61_VER")")") \(erofs, loop device /dev/loop[0-9]+\)" "loop fallback"
 console_expect "$log" 'initoverlayfs: modules: loop driver loaded in [0-9]+ ms, for the loop-device fallback' "loop driver loaded on ENOTBLK"
 console_expect "$log" 'PAYLOAD-INIT-RAN pid=1 ' "payload init ran"
 console_expect "$log" 'PAYLOAD-ROOT-FSTYPE 794c7630' "root is overlayfs"

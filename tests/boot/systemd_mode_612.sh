@@ -17,7 +17,7 @@ pair_payload "$SCRATCH/payload"
 pair_build "$K612_MODDIR" "$K612_VER" "$SCRATCH/out" --mode systemd --rootdir "$SCRATCH/payload" \
 	--bootfs LABEL=iofsboot --bootfstype ext4 --set timeout=20s
 mini=$SCRATCH/out/initramfs-$K612_VER.img
-image=$(re_escape "initoverlayfs-$K612_VER.img")
+image=$(re_escape "$(basename "$(pair_image "$SCRATCH/out" "$K612_VER")")")
 grep -q 'mini initramfs .*systemd mode: dracut with systemd and udev' "$SCRATCH/out.summary" ||
 	boot_fail "summary does not name systemd mode"
 
@@ -72,7 +72,7 @@ mkdir -p "$SCRATCH/wrap"
 	--dracut -q -f "$SCRATCH/wrap/initrd.img-$K612_VER" --kmoddir "$K612_MODDIR" "$K612_VER" \
 	>"$SCRATCH/wrap.summary" 2>"$SCRATCH/wrap.err" || { cat "$SCRATCH/wrap.err" >&2; boot_fail "--dracut failed"; } &&
 	cat "$SCRATCH/wrap.summary" >&2
-[[ -f $SCRATCH/wrap/initrd.img-$K612_VER && -f $SCRATCH/wrap/initoverlayfs-$K612_VER.img ]] ||
+[[ -f $SCRATCH/wrap/initrd.img-$K612_VER && -f $(pair_image "$SCRATCH/wrap" "$K612_VER") ]] ||
 	boot_fail "--dracut did not leave the mini initramfs at OUTPUT and the image beside it"
 grep -q "input .*initramfs.img ([0-9.]* MiB, " "$SCRATCH/wrap.summary" || boot_fail "summary does not show dracut's initramfs as the input"
 pair_disk "$SCRATCH/wrap" "$SCRATCH/full.img" iofsboot "$(cat /proc/sys/kernel/random/uuid)"
@@ -94,7 +94,7 @@ pair_disk "$SCRATCH/out61" "$SCRATCH/disk61.img" iofsboot "$(cat /proc/sys/kerne
 log=$SCRATCH/k61.log
 QEMU_TIMEOUT=400 pair_boot "$K61_KERNEL" "$SCRATCH/out61/initramfs-$K61_VER.img" "$SCRATCH/disk61.img" "$log"
 console_expect "$log" 'initoverlayfs: device: LABEL=iofsboot is /dev/vda \(udev\)' "udev loaded virtio_pci and virtio_blk"
-console_expect "$log" "initoverlayfs: mount: /boot/initoverlayfs-$(re_escape "$K61_VER").img \(erofs, loop device /dev/loop[0-9]+\)" "image through a loop device"
+console_expect "$log" "initoverlayfs: mount: /boot/$(re_escape "$(basename "$(pair_image "$SCRATCH/out61" "$K61_VER")")") \(erofs, loop device /dev/loop[0-9]+\)" "image through a loop device"
 console_expect "$log" 'PAYLOAD-INIT-RAN pid=1 ' "payload init ran as PID 1"
 console_expect "$log" 'reboot: Power down' "clean poweroff"
 echo "PASS: $BOOT_TEST_NAME"

@@ -41,8 +41,8 @@ pair_build "$K612_MODDIR" "$K612_VER" "$SCRATCH/out" --rootdir "$payload" \
 grep -q '^  verity          sha256 root hash [0-9a-f]\{64\}' "$SCRATCH/out.summary" ||
 	boot_fail "the builder's summary names no root hash"
 mini=$SCRATCH/out/initramfs-$K612_VER.img
-img=$SCRATCH/out/initoverlayfs-$K612_VER.img
-shown=$(re_escape "/boot/initoverlayfs-$K612_VER.img")
+img=$(pair_image "$SCRATCH/out" "$K612_VER")
+shown=$(re_escape "/boot/$(basename "$img")")
 mkdir -p "$SCRATCH/unpacked"
 (cd "$SCRATCH/unpacked" && zstd -dc "$mini" | cpio -id --quiet)
 conf=$SCRATCH/unpacked/etc/initoverlayfs.conf
@@ -83,9 +83,10 @@ with open(sys.argv[1], 'r+b') as f:
     f.seek(int(sys.argv[2])); b = f.read(1); f.seek(int(sys.argv[2])); f.write(bytes([b[0] ^ 0xff]))
 PY
 }
-disk_with() { # NAME IMAGE_FILE: an ext4 boot disk holding IMAGE_FILE under the image's name
+disk_with() { # NAME IMAGE_FILE [NAME_ON_DISK]: an ext4 boot disk holding IMAGE_FILE under
+	# NAME_ON_DISK (default: the name of the first build's image)
 	mkdir -p "$SCRATCH/$1.content"
-	cp "$2" "$SCRATCH/$1.content/initoverlayfs-$K612_VER.img"
+	cp "$2" "$SCRATCH/$1.content/${3:-$(basename "$img")}"
 	disk_ext4_make "$SCRATCH/$1.disk" 64 boot "$uuid" "$SCRATCH/$1.content"
 }
 repack() { # NAME SED_EXPR: the mini initramfs with its config edited
@@ -204,7 +205,9 @@ printf '%s' "$sroot" >"$SCRATCH/roothash.txt"
 openssl smime -verify -binary -inform der -in "$SCRATCH/signed.root/etc/initoverlayfs.roothash.p7s" \
 	-content "$SCRATCH/roothash.txt" -certfile "$SCRATCH/sign.crt" -CAfile "$SCRATCH/sign.crt" -noverify >/dev/null 2>&1 ||
 	boot_fail "the signature in the mini initramfs does not verify over the root hash"
-disk_with signed "$SCRATCH/signed/initoverlayfs-$K612_VER.img"
+signed_img=$(pair_image "$SCRATCH/signed" "$K612_VER")
+disk_with signed "$signed_img" "$(basename "$signed_img")"
+shown=$(re_escape "/boot/$(basename "$signed_img")")
 pair_boot "$K612_KERNEL" "$SCRATCH/signed/initramfs-$K612_VER.img" "$SCRATCH/signed.disk" "$SCRATCH/signed.log"
 expect_failure "$SCRATCH/signed.log" \
 	"initoverlayfs: dm-verity table for $shown: the kernel did not accept the root hash signature /etc/initoverlayfs\.roothash\.p7s .*: Required key not available \(errno=126\)" "untrusted signature"

@@ -13,7 +13,6 @@ mkdir -p "$out"
 common=(--kver "$K612_VER" --moddir "$K612_MODDIR" --bootfs LABEL=x --bootfstype ext4
 	--output-dir "$out")
 mini=$out/initrd.img-$K612_VER
-image=$out/initoverlayfs-$K612_VER.img
 names=(--initramfs-name "initrd.img-$K612_VER" --image-name "initoverlayfs-$K612_VER.img")
 
 # A distribution-like initramfs: the payload as a zstd cpio.
@@ -33,6 +32,7 @@ CONF
 "$BUILDER" --config "$conf" --hook -f "${common[@]}" "${names[@]}" --initramfs "$mini" \
 	--compression lz4 >"$SCRATCH/first.out"
 cat "$SCRATCH/first.out" >&2
+image=$(pair_image "$out" "$K612_VER")
 grep -q "(erofs, lz4)" "$SCRATCH/first.out" || boot_fail "command line did not win over the file"
 grep -q "(gzip, " "$SCRATCH/first.out" || boot_fail "initramfs-compression from the file not applied"
 gzip -dc "$mini" | cpio -i --to-stdout --quiet etc/initoverlayfs.conf >"$SCRATCH/mini.conf"

@@ -4,7 +4,7 @@
 #   - dpkg-buildpackage -us -uc -b builds initoverlayfs_*.deb (or IOFS_DEB
 #     names one), lintian finds no error in it;
 #   - installing a kernel package leaves /boot/initrd.img-KVER as a mini
-#     initramfs and /boot/initoverlayfs-KVER.img as an EROFS image of
+#     initramfs and /boot/initoverlayfs-KVER-ID.img as an EROFS image of
 #     initramfs-tools' initramfs (post-update.d hook), and the kernel
 #     postinst.d hook then finds it converted and does nothing;
 #   - INITOVERLAYFS=no update-initramfs leaves a classic initramfs, and
@@ -126,8 +126,14 @@ is_mini() { # FILE: the builder's marker is in it
 	[[ $marker == "initoverlayfs-install "* ]]
 }
 mini_conf() { zstd -dcq "$1" | cpio -i --to-stdout --quiet etc/initoverlayfs.conf; }
+image_of() { # KVER: its one image, initoverlayfs-KVER-ID.img
+	local found=("$root/boot/initoverlayfs-$1-"[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f].img)
+	[[ ${#found[@]} == 1 && -f ${found[0]} ]] || fail "not exactly one image of $1: ${found[*]}"
+	printf '%s\n' "${found[0]}"
+}
 check_pair() { # KVER
-	local k=$1 mini=$root/boot/initrd.img-$1 image=$root/boot/initoverlayfs-$1.img
+	local k=$1 mini=$root/boot/initrd.img-$1 image
+	image=$(image_of "$1")
 	is_mini "$mini" || fail "$mini is not a mini initramfs"
 	[[ $(blkid -p -o value -s TYPE "$image") == erofs ]] || fail "$image is not EROFS"
 	# The image is initramfs-tools' initramfs: its /init and its config.
@@ -135,7 +141,7 @@ check_pair() { # KVER
 	dump.erofs --path=/conf/initramfs.conf "$image" >/dev/null 2>&1 || fail "$image is not initramfs-tools'"
 	mini_conf "$mini" >"$SCRATCH/conf-$k"
 	grep -qx "bootfs UUID=$boot_uuid" "$SCRATCH/conf-$k" || fail "bootfs not from fstab: $(cat "$SCRATCH/conf-$k")"
-	grep -qx "fs initoverlayfs-$k.img" "$SCRATCH/conf-$k" || fail "wrong image path in the mini initramfs"
+	grep -qx "fs $(basename "$image")" "$SCRATCH/conf-$k" || fail "wrong image path in the mini initramfs"
 	grep -qx "timeout 7000ms" "$SCRATCH/conf-$k" || fail "install.conf's set timeout=7 not applied"
 	# initramfs-tools' /init leaves with run-init, which needs a tmpfs root.
 	grep -qx "root_layout tmpfs" "$SCRATCH/conf-$k" || fail "no root_layout tmpfs for initramfs-tools"
@@ -156,7 +162,7 @@ grep -q "/boot/initrd.img-$k61 is already a mini initramfs made by initoverlayfs
 log "kernel $k61 installed and converted in $((SECONDS - t)) s"
 
 # 4. The hooks again: nothing changes.
-pair61() { sha256sum "$root/boot/initrd.img-$k61" "$root/boot/initoverlayfs-$k61.img"; }
+pair61() { sha256sum "$root/boot/initrd.img-$k61" "$(image_of "$k61")"; }
 before=$(pair61)
 deb_chroot_run /etc/kernel/postinst.d/zz-initoverlayfs "$k61" "/boot/vmlinuz-$k61" 2>&1 | tee "$SCRATCH/again.log" >&2
 deb_chroot_run /etc/initramfs/post-update.d/initoverlayfs "$k61" "/boot/initrd.img-$k61" 2>&1 |
@@ -179,14 +185,15 @@ deb_chroot_run env KERNEL_INSTALL_LAYOUT=bls KERNEL_INSTALL_STAGING_AREA=/tmp/st
 	/usr/lib/kernel/install.d/50-initoverlayfs.install add "$k61" /boot/entry "/boot/vmlinuz-$k61" \
 	>"$SCRATCH/ki.log" 2>&1 || { cat "$SCRATCH/ki.log" >&2; fail "kernel-install plugin add failed"; }
 is_mini "$root/tmp/staging/initrd" || fail "kernel-install: the staged initrd was not replaced by a mini initramfs"
-[[ $(blkid -p -o value -s TYPE "$root/boot/entry/initoverlayfs.img") == erofs ]] ||
-	fail "kernel-install: no EROFS image in the entry directory"
+entry_image=("$root/boot/entry/initoverlayfs-"[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f].img)
+[[ ${#entry_image[@]} == 1 && $(blkid -p -o value -s TYPE "${entry_image[0]}") == erofs ]] ||
+	fail "kernel-install: no EROFS image in the entry directory (${entry_image[*]})"
 [[ ! -e $root/boot/entry/initrd ]] || fail "kernel-install: left the mini initramfs in the entry directory"
-grep -qx "fs entry/initoverlayfs.img" <<<"$(mini_conf "$root/tmp/staging/initrd")" ||
+grep -qx "fs entry/$(basename "${entry_image[0]}")" <<<"$(mini_conf "$root/tmp/staging/initrd")" ||
 	fail "kernel-install: the mini initramfs does not point at the entry directory's image"
 deb_chroot_run env KERNEL_INSTALL_LAYOUT=bls /usr/lib/kernel/install.d/50-initoverlayfs.install \
 	remove "$k61" /boot/entry
-[[ ! -e $root/boot/entry/initoverlayfs.img ]] || fail "kernel-install remove left the image"
+[[ -z $(find "$root/boot/entry" -name 'initoverlayfs*') ]] || fail "kernel-install remove left the image"
 rmdir "$root/boot/entry"
 # Other layouts: nothing to do.
 cp "$root/boot/initrd.img-$k61" "$root/tmp/staging/initrd"
@@ -210,7 +217,8 @@ deb_chroot_run dpkg -i "/var/cache/iofs-debs/$(basename "$k612_deb")" >"$SCRATCH
 }
 check_pair "$k612"
 check_pair "$k61"
-pair612() { sha256sum "$root/boot/initrd.img-$k612" "$root/boot/initoverlayfs-$k612.img"; }
+pair612() { sha256sum "$root/boot/initrd.img-$k612" "$(image_of "$k612")"; }
+image61=$(basename "$(image_of "$k61")")
 before612=$(pair612)
 (cd "$root/boot" && ls -A | LC_ALL=C sort) >"$SCRATCH/boot.before"
 deb_chroot_run dpkg --purge "$k61_pkg" >"$SCRATCH/rm61.log" 2>&1 || {
@@ -218,12 +226,12 @@ deb_chroot_run dpkg --purge "$k61_pkg" >"$SCRATCH/rm61.log" 2>&1 || {
 	fail "removing $k61_pkg failed"
 }
 cat "$SCRATCH/rm61.log" >&2
-grep -q "initoverlayfs: removing /boot/initoverlayfs-$k61.img" "$SCRATCH/rm61.log" || fail "postrm.d hook did not log"
+grep -qF "initoverlayfs: removing /boot/$image61" "$SCRATCH/rm61.log" || fail "postrm.d hook did not log"
 (cd "$root/boot" && ls -A | LC_ALL=C sort) >"$SCRATCH/boot.after"
 gone=$(comm -23 "$SCRATCH/boot.before" "$SCRATCH/boot.after" | tr '\n' ' ')
 added=$(comm -13 "$SCRATCH/boot.before" "$SCRATCH/boot.after" | tr '\n' ' ')
 [[ -z $added ]] || fail "removing a kernel added to /boot: $added"
-[[ $gone == *"initoverlayfs-$k61.img "* ]] || fail "the image of $k61 was not removed (gone: $gone)"
+[[ $gone == *"$image61 "* ]] || fail "the image of $k61 was not removed (gone: $gone)"
 for f in $gone; do
 	[[ $f == *"$k61"* ]] || fail "removing $k61_pkg removed $f"
 done

@@ -20,6 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../boot/lib/common.sh"
 . "$here/../boot/lib/kernels.sh"
 . "$here/../boot/lib/qemu.sh"
+. "$here/../boot/lib/pair.sh"
 . "$here/lib/system.sh"
 . "$here/lib/check.sh"
 boot_test_init
@@ -89,7 +90,10 @@ system_chroot "$root" dpkg -i /tmp/kernel.deb >"$SCRATCH/kernel.log" 2>&1 ||
 boot_log "kernel package installed in $((SECONDS - t)) s; its hooks said:"
 grep -a 'initoverlayfs' "$SCRATCH/kernel.log" >&2 || true
 mini=$root/boot/initrd.img-$kver
-image=$root/boot/initoverlayfs-$kver.img
+# No image file with placement initrd (layout root): it is inside the mini
+# initramfs.
+image=''
+[[ $layout == root ]] || image=$(pair_image "$root/boot" "$kver")
 # The mini initramfs's first part is zstd; with placement initrd the image
 # follows it uncompressed, where zstd stops.
 from_mini() { { zstd -dcq "$mini" 2>/dev/null || true; } | cpio -i --to-stdout --quiet "$1" 2>/dev/null || true; }
@@ -100,7 +104,8 @@ if [[ $layout == root ]]; then
 	grep -qx "placement initrd" <<<"$conf" || boot_fail "/boot on the root filesystem, but not placement initrd: $conf"
 	grep -q "placement       initrd, not bootfs: /boot is on the root filesystem" "$SCRATCH/kernel.log" ||
 		boot_fail "the hook's summary does not say why the placement is initrd"
-	[[ ! -e $image ]] || boot_fail "an image file beside the initrd placement: $image"
+	! compgen -G "$root/boot/initoverlayfs-$kver*.img" >/dev/null ||
+		boot_fail "an image file beside the initrd placement: $(ls "$root/boot"/initoverlayfs-*)"
 	boot_log "mini initramfs with the image inside: $(du -h --apparent-size "$mini" | cut -f1)"
 else
 	[[ -f $image ]] || boot_fail "no $image after installing the kernel"

@@ -31,6 +31,7 @@ TEST(Config, EveryKey) {
   EXPECT_EQ(cfg.bootfs, "LABEL=boot");
   EXPECT_EQ(cfg.bootfs_options, "ro,noatime");
   EXPECT_EQ(cfg.fs_options, "dax=always");
+  EXPECT_EQ(cfg.fs_uuid, "2f1c8e4a-6b3d-4e5f-9a7b-0c1d2e3f4a5b");
   EXPECT_EQ(cfg.modules, "/etc/initoverlayfs.modules");
   EXPECT_EQ(cfg.timeout, 1500ms);
   EXPECT_EQ(cfg.onfailure, FailureAction::poweroff);
@@ -69,6 +70,7 @@ TEST(Config, OmittedKeysTakeTheDefaultsTheManualDocuments) {
       {"bootfs_options", "default ro.", cfg.bootfs_options == "ro"},
       {"fstype", "erofs (default)", cfg.fstype == "erofs"},
       {"fs_options", "extra mount options", cfg.fs_options.empty()},
+      {"fs_uuid", "Unset (default): not checked", cfg.fs_uuid.empty()},
       {"root_layout", "overlay (default;", cfg.root_layout == RootLayout::overlay},
       {"modules", "default /etc/initoverlayfs.modules.", cfg.modules == "/etc/initoverlayfs.modules"},
       {"timeout", "default 30 seconds", cfg.timeout == 30s},
@@ -154,6 +156,7 @@ TEST(Config, WrittenConfigReadsBackAsTheSameSettings) {
            {"bootfs_hint", "/dev/nvme0n1p2"}, {"bootfstype", "vfat"},
            {"bootfs_options", "ro,noatime,errors=remount-ro"}, {"fs", "sub dir/image 1.img"},
            {"fstype", "squashfs"}, {"fs_options", "dax=always"}, {"modules", "/etc/other.plan"},
+           {"fs_uuid", "0123abcd-0000-4000-8000-0123456789ab"},
            {"timeout", "250ms"}, {"timeout", "2m"}, {"timeout", "0"}, {"onfailure", "shell"},
            {"module_timeout", "2s"}, {"module_timeout", "90000ms"},
            {"onfailure", "reboot"}, {"onfailure", "halt"}, {"tmpfs_size", "512M"},
@@ -195,6 +198,7 @@ TEST(Config, WrittenFileIsStable) {
             "bootfstype ext4\n"
             "bootfs_options ro,noatime\n"
             "fs initoverlayfs-6.12.img\n"
+            "fs_uuid 2f1c8e4a-6b3d-4e5f-9a7b-0c1d2e3f4a5b\n"
             "fstype erofs\n"
             "fs_options dax=always\n"
             "modules /etc/initoverlayfs.modules\n"
@@ -203,6 +207,26 @@ TEST(Config, WrittenFileIsStable) {
             "tmpfs_size 25%\n"
             "init /usr/lib/systemd/systemd\n"
             "debug 1\n");
+}
+
+// fs_uuid: the canonical form, lowercased; garbage keeps the earlier
+// value; an empty value (the kernel command line's initoverlayfs.fs_uuid=)
+// switches the check off.
+TEST(Config, FsUuid) {
+  Config cfg;
+  EXPECT_FALSE(apply_setting(cfg, "fs_uuid", "2F1C8E4A-6B3D-4E5F-9A7B-0C1D2E3F4A5B"));
+  EXPECT_EQ(cfg.fs_uuid, "2f1c8e4a-6b3d-4e5f-9a7b-0c1d2e3f4a5b");
+  for (const char* bad : {"2f1c8e4a", "UUID=2f1c8e4a-6b3d-4e5f-9a7b-0c1d2e3f4a5b",
+                          "2f1c8e4a6b3d4e5f9a7b0c1d2e3f4a5b", "zf1c8e4a-6b3d-4e5f-9a7b-0c1d2e3f4a5b"}) {
+    auto w = apply_setting(cfg, "fs_uuid", bad);
+    ASSERT_TRUE(w) << bad;
+    EXPECT_NE(w->find("expected a UUID"), std::string::npos) << *w;
+    EXPECT_EQ(cfg.fs_uuid, "2f1c8e4a-6b3d-4e5f-9a7b-0c1d2e3f4a5b");
+  }
+  auto warnings = apply_cmdline_overrides(cfg, {{"fs_uuid", ""}});
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_EQ(cfg.fs_uuid, "");
+  EXPECT_EQ(format_config(cfg).find("fs_uuid"), std::string::npos);
 }
 
 TEST(Config, Durations) {

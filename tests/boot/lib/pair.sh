@@ -6,6 +6,7 @@
 #   pair_payload DIR             busybox payload; /init prints PAYLOAD-* lines
 #   pair_build KVER_DIR KVER OUT [builder args...]
 #   pair_boot KERNEL MINI DISK LOG [cmdline words...]
+#   pair_image OUTDIR KVER       the one image built for KVER in OUTDIR
 #
 # Needs $BUILDER (path of initoverlayfs-install) and $SCRATCH.
 
@@ -62,6 +63,15 @@ pair_boot() {
 	[[ $rc == 124 ]] && { console_dump "$log"; boot_fail "QEMU timed out"; }
 	console_reject "$log" 'Kernel panic' "no kernel panic"
 	return 0
+}
+
+# pair_image OUTDIR KVER: the path of the one image the builder left for
+# KVER in OUTDIR, initoverlayfs-KVER-ID.img (ID: the first 8 hex digits of
+# its UUID, a new one each build; the earlier images are removed).
+pair_image() {
+	local found=("$1/initoverlayfs-$2-"[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f].img)
+	[[ ${#found[@]} == 1 && -f ${found[0]} ]] || boot_fail "not exactly one image for $2 in $1: ${found[*]}"
+	printf '%s\n' "${found[0]}"
 }
 
 # re_escape STRING: STRING as a literal inside an extended regex.

@@ -17,6 +17,7 @@ _SYSTEM_CASE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$_SYSTEM_CASE_DIR/../boot/lib/common.sh"
 . "$_SYSTEM_CASE_DIR/../boot/lib/kernels.sh"
 . "$_SYSTEM_CASE_DIR/../boot/lib/qemu.sh"
+. "$_SYSTEM_CASE_DIR/../boot/lib/pair.sh"
 . "$_SYSTEM_CASE_DIR/lib/system.sh"
 . "$_SYSTEM_CASE_DIR/lib/check.sh"
 
@@ -71,7 +72,7 @@ system_test_main() {
 			--set onfailure=poweroff "${extra[@]}" >"$SCRATCH/pair.summary" 2>&1 ||
 			{ cat "$SCRATCH/pair.summary" >&2; boot_fail "initoverlayfs-install failed"; }
 		cat "$SCRATCH/pair.summary" >&2
-		ifiles="mini $(du -h --apparent-size "$pair/initramfs-$kver.img" | cut -f1) + image $(du -h --apparent-size "$pair/initoverlayfs-$kver.img" | cut -f1)"
+		ifiles="mini $(du -h --apparent-size "$pair/initramfs-$kver.img" | cut -f1) + image $(du -h --apparent-size "$(pair_image "$pair" "$kver")" | cut -f1)"
 		ilog=$SCRATCH/initoverlayfs.log
 		_sys_boot_one initoverlayfs "$pair/initramfs-$kver.img" "$SCRATCH/initoverlayfs" "$pair"
 	fi
