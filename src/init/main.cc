@@ -308,8 +308,9 @@ struct Boot {
     }
     TRY(std::move(mounted));
     TRY(set_failure_context(paths::kNewRoot));  // the failure shell: the image's (rescue_shell.h)
-    std::string init = TRY(check_new_root());
+    // The break shell first: the checks then see what it left in the new root.
     break_if_asked(cfg.break_at, paths::kNewRoot);
+    std::string init = TRY(check_new_root());
     TRY(enter_new_root());
     log::info("ready in ", sys::ms_since(start_ns), " ms (modules ", modules_ms, " ms, device ",
               device_ms, " ms, mount ", mount_ms, " ms, switch ", switch_ms, " ms)");
