@@ -9,7 +9,7 @@
 
 namespace iofs {
 
-Result<void> read_boot_config(Config& cfg, std::string* rdinit) {
+Result<void> read_boot_config(Config& cfg, std::string* rdinit, ModuleCmdline* modules) {
   std::vector<std::string> warnings;
   if (auto text = sys::read_file(kConfigPath))
     parse_config(*text, cfg, warnings);
@@ -18,8 +18,10 @@ Result<void> read_boot_config(Config& cfg, std::string* rdinit) {
   for (const std::string& w : warnings) log::warning(kConfigPath, ": ", w);
 
   if (auto cmdline = sys::read_file("/proc/cmdline")) {
-    CmdlineSettings s = extract_settings(parse_kernel_cmdline(*cmdline));
+    const std::vector<KernelParam> params = parse_kernel_cmdline(*cmdline);
+    CmdlineSettings s = extract_settings(params);
     if (rdinit && s.rdinit) *rdinit = *s.rdinit;
+    if (modules) *modules = extract_module_cmdline(params);
     for (const std::string& w : apply_cmdline_overrides(cfg, s.overrides))
       log::warning("kernel command line: ", w);
   }

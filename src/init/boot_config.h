@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/cmdline.h"
 #include "core/config.h"
 #include "core/error.h"
 
@@ -11,9 +12,12 @@ namespace iofs {
 
 inline constexpr const char* kConfigPath = "/etc/initoverlayfs.conf";
 
-// Fills cfg and logs every warning; sets *rdinit from rdinit= when given.
-// Only what makes a boot impossible is an error: no boot filesystem, no
-// image, incomplete verity settings.
-Result<void> read_boot_config(Config& cfg, std::string* rdinit = nullptr);
+// Fills cfg and logs every warning; sets *rdinit from rdinit= and
+// *modules from the module words (MODULE.PARAM=VALUE, modprobe.blacklist=)
+// when given, so that the command line is read once. Only what makes a
+// boot impossible is an error: no boot filesystem, no image, incomplete
+// verity settings.
+Result<void> read_boot_config(Config& cfg, std::string* rdinit = nullptr,
+                              ModuleCmdline* modules = nullptr);
 
 }  // namespace iofs

@@ -77,6 +77,7 @@ struct Boot {
   int64_t start_ns = sys::boottime_ns();
   Config cfg;
   std::string rdinit;
+  ModuleCmdline module_cmdline;  // the command line's module words (step 2)
   const std::string moddir = "/lib/modules/" + sys::kernel_release();
   std::vector<PlannedModule> plan;
   std::unique_ptr<ModuleLoader> loader;
@@ -89,7 +90,7 @@ struct Boot {
 
   // Step 2: /etc/initoverlayfs.conf, then initoverlayfs.* on the kernel
   // command line. Only a missing boot filesystem or image name is fatal.
-  Result<void> read_config() { return read_boot_config(cfg, &rdinit); }
+  Result<void> read_config() { return read_boot_config(cfg, &rdinit, &module_cmdline); }
 
 
   // Step 3: the builder's module load plan. What every boot needs
@@ -108,9 +109,9 @@ struct Boot {
     plan = std::move(*parsed);
     if (plan.empty()) return {};
     // MODULE.PARAM=VALUE and modprobe.blacklist=, which modprobe would
-    // have taken from the command line for the modules it loads.
-    if (auto cmdline = sys::read_file("/proc/cmdline"))
-      apply_module_cmdline(plan, extract_module_cmdline(parse_kernel_cmdline(*cmdline)));
+    // have taken from the command line for the modules it loads (read in
+    // step 2).
+    apply_module_cmdline(plan, module_cmdline);
     unsigned workers = std::max(1u, std::thread::hardware_concurrency());
     loader = std::make_unique<ModuleLoader>(
         plan,
