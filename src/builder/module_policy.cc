@@ -146,8 +146,25 @@ ModuleChoice choose_modules(const ModuleInputs& in, const ModuleIndex& index) {
     names.insert("fs-" + in.lowerfs);
   }
   if (in.verity) names.insert("dm-verity");  // with dm-mod, dm-bufio: loaded at start
+  if (!in.hostonly && placement.device == ImageDevice::boot_filesystem) {
+    std::set<std::string> normalized;
+    for (const std::string& n : names) normalized.insert(normalize_module_name(n));
+    for (const std::string& m : in.boot_disk_modules) {
+      if (normalized.contains(normalize_module_name(m))) continue;
+      names.insert(m);
+      if (placement.modules != ModulePolicy::none) on_demand.insert(normalize_module_name(m));
+      choice.notes.push_back(str("added ", m, ": the boot filesystem's device uses it, "
+                                 "and the generic set of storage drivers lacks it"));
+    }
+  }
   choice.requested.assign(names.begin(), names.end());
   choice.closure = resolve_modules(index, choice.requested);
+  {
+    std::set<std::string> missing;
+    for (const std::string& m : choice.closure.missing) missing.insert(normalize_module_name(m));
+    for (const std::string& m : in.hostonly ? in.host_modules : in.boot_disk_modules)
+      if (missing.contains(normalize_module_name(m))) choice.boot_disk_missing.push_back(m);
+  }
   if (in.modules_alias) {
     auto aliases = device_aliases(*in.modules_alias, on_demand);
     for (PlannedModule& m : choice.closure.plan)

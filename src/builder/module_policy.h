@@ -19,6 +19,11 @@ struct ModuleInputs {
   Placement placement = Placement::bootfs;
   bool hostonly = false;
   std::vector<std::string> host_modules;  // --hostonly: the boot device's drivers (sysfs)
+  // Without --hostonly, for the placements that read the image from the
+  // boot filesystem: the drivers of the device it is on now (sysfs), when
+  // the output directory is on it. Those the generic set lacks are added,
+  // on demand like the generic ones.
+  std::vector<std::string> boot_disk_modules;
   std::string bootfs_fstype;              // empty: unknown
   std::vector<std::string> drivers;       // --drivers
   std::string lowerfs = "erofs";          // --lowerfs
@@ -34,6 +39,10 @@ struct ModuleChoice {
   std::set<std::string> on_demand;     // normalized names loaded when a device wants them
   ModuleClosure closure;               // the plan (with the on-demand ones' aliases)
   bool bootfs_type_guessed = false;    // unknown boot filesystem type: ext4 and vfat added
+  // The boot device's drivers (host_modules or boot_disk_modules) that the
+  // target kernel has neither as a module nor built in: a mini initramfs
+  // without them could never read the image.
+  std::vector<std::string> boot_disk_missing;
   // What modprobe.d did to the plan: warnings the user must see (an
   // "install" command that cannot run), notes for -v.
   std::vector<std::string> warnings, notes;

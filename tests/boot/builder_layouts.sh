@@ -5,8 +5,9 @@
 # placement initrd, with the reason in the summary; --placement bootfs
 # there is refused naming the layout, and from a hook the refusal keeps the
 # classic initramfs and exits 0. /boot named by a udev link is written as
-# its tag, which init mode can find without udev. An image whose init
-# cannot run is refused.
+# its tag, which init mode can find without udev. The boot disk's own
+# driver joins the plan, or the build is refused when the kernel lacks it.
+# An image whose init cannot run is refused.
 . "$(dirname "$0")/lib/setup.sh"
 pair_payload "$SCRATCH/payload"
 common=(--kver "$K612_VER" --moddir "$K612_MODDIR" --rootdir "$SCRATCH/payload")
@@ -65,6 +66,41 @@ fi
 grep -q "$mnt is on $loopdev (md RAID), which the mini initramfs cannot assemble" <<<"$out" ||
 	boot_fail "unexpected refusal on md RAID: $out"
 unset INITOVERLAYFS_TEST_SYS_CLASS_BLOCK
+
+# The boot filesystem's disk behind a controller the generic set of storage
+# drivers lacks (a stand-in for /sys puts the loop device there): its
+# driver is added to the plan; one the target kernel does not have at all
+# refuses the build before anything is written, naming it.
+sysfs=$SCRATCH/sys
+fake_controller() { # DRIVER
+	rm -rf -- "$sysfs"
+	local fn=$sysfs/devices/pci0000:00/0000:00:05.0
+	mkdir -p "$fn/host0/target0:0:0/0:0:0:0/block/sdz" "$sysfs/bus/pci/drivers/$1" "$sysfs/module/$1" "$sysfs/dev/block"
+	ln -s "../../../bus/pci/drivers/$1" "$fn/driver"
+	ln -s "../../../../module/$1" "$sysfs/bus/pci/drivers/$1/module"
+	ln -s "../../devices/pci0000:00/0000:00:05.0/host0/target0:0:0/0:0:0:0/block/sdz" \
+		"$sysfs/dev/block/$(stat -c '%Hd:%Ld' "$mnt")"
+}
+fake_controller megaraid_sas
+out=$(INITOVERLAYFS_TEST_SYSFS=$sysfs "$BUILDER" -v -f "${common[@]}" --output-dir "$mnt" 2>&1) ||
+	{ echo "$out" >&2; boot_fail "build with the boot disk on megaraid_sas failed"; }
+grep -q "drivers of the boot filesystem's device ($loopdev): megaraid_sas" <<<"$out" ||
+	{ echo "$out" >&2; boot_fail "the builder did not read the boot disk's driver"; }
+grep -q "added megaraid_sas: the boot filesystem's device uses it" <<<"$out" ||
+	{ echo "$out" >&2; boot_fail "megaraid_sas was not added to the plan"; }
+{ zstd -dcq "$mnt/$mini" 2>/dev/null || true; } | cpio -t --quiet 2>/dev/null | grep -q '/megaraid_sas\.ko' ||
+	boot_fail "megaraid_sas.ko is not in the mini initramfs"
+rm -f -- "$mnt"/initoverlayfs-*.img
+echo "classic" >"$mnt/$mini"
+fake_controller vendor_hba
+if out=$(INITOVERLAYFS_TEST_SYSFS=$sysfs "$BUILDER" -f "${common[@]}" --output-dir "$mnt" 2>&1); then
+	boot_fail "a boot disk whose driver the kernel lacks was accepted"
+fi
+grep -q "error: module vendor_hba: the boot filesystem's device ($loopdev) needs it, and $K612_MODDIR has it neither as a module nor built in" <<<"$out" ||
+	boot_fail "unexpected refusal for a missing boot disk driver: $out"
+[[ $(cat "$mnt/$mini") == classic ]] || boot_fail "the refused build changed $mini"
+! compgen -G "$mnt/initoverlayfs-*.img" >/dev/null || boot_fail "the refused build left an image"
+rm -f -- "$mnt/$mini"
 
 # 4. --bootfs as udev's link: the config names the tag.
 uuid=$(blkid -p -o value -s UUID "$loopdev")

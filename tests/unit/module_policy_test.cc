@@ -32,7 +32,8 @@ constexpr std::string_view kModulesDep =
     "kernel/drivers/md/dm-mod.ko:\n"
     "kernel/drivers/md/dm-bufio.ko:\n"
     "kernel/drivers/md/dm-verity.ko: kernel/drivers/md/dm-mod.ko kernel/drivers/md/dm-bufio.ko\n"
-    "kernel/drivers/md/dm-crypt.ko: kernel/drivers/md/dm-mod.ko\n";
+    "kernel/drivers/md/dm-crypt.ko: kernel/drivers/md/dm-mod.ko\n"
+    "kernel/drivers/scsi/megaraid/megaraid_sas.ko:\n";
 
 constexpr std::string_view kModulesAlias =
     "alias fs-ext4 ext4\n"
@@ -44,7 +45,8 @@ constexpr std::string_view kModulesAlias =
     "alias devname:loop-control loop\n"
     "alias platform:e820_pmem nd_e820\n"
     "alias virtio:d0000001Bv* virtio_pmem\n"
-    "alias nd:t4* nd_pmem\n";
+    "alias nd:t4* nd_pmem\n"
+    "alias pci:v00001000d0000005Bsv*sd*bc*sc*i* megaraid_sas\n";
 
 const ModuleIndex& index() {
   static const ModuleIndex index = [] {
@@ -76,6 +78,12 @@ const PlannedModule* planned(const ModuleChoice& c, std::string_view name) {
 
 bool contains(const Names& names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+bool any_contains(const Names& lines, std::string_view a, std::string_view b) {
+  for (const std::string& l : lines)
+    if (l.find(a) != l.npos && l.find(b) != l.npos) return true;
+  return false;
 }
 
 }  // namespace
@@ -168,6 +176,40 @@ TEST(ModulePolicy, NamedDriversLoadAtStartInsteadOfOnDemand) {
   EXPECT_EQ(choose_modules(missing, index()).closure.missing, Names{"no_such_driver"});
 }
 
+// The boot filesystem's disk on a controller the generic set does not
+// know (a RAID adapter): its driver is added, on demand like the generic
+// ones; one the target kernel does not have at all is reported.
+TEST(ModulePolicy, TheBootDisksOwnDriversJoinTheGenericSet) {
+  ModuleInputs in = inputs(Placement::bootfs);
+  in.boot_disk_modules = {"megaraid_sas", "virtio_blk"};
+  ModuleChoice c = choose_modules(in, index());
+  EXPECT_TRUE(contains(c.requested, "megaraid_sas"));
+  EXPECT_TRUE(c.on_demand.contains("megaraid_sas"));
+  ASSERT_TRUE(planned(c, "megaraid_sas"));
+  EXPECT_EQ(planned(c, "megaraid_sas")->aliases, Names{"pci:v00001000d0000005Bsv*sd*bc*sc*i*"});
+  EXPECT_TRUE(any_contains(c.notes, "added megaraid_sas", "generic set"));
+  EXPECT_FALSE(any_contains(c.notes, "added virtio_blk", "")) << "already in the generic set";
+  EXPECT_TRUE(c.boot_disk_missing.empty());
+
+  // Nowhere in the target kernel: reported, whichever way the plan was made.
+  in.boot_disk_modules = {"vendor_hba", "virtio_blk"};
+  EXPECT_EQ(choose_modules(in, index()).boot_disk_missing, Names{"vendor_hba"});
+  ModuleInputs host = inputs(Placement::bootfs);
+  host.hostonly = true;
+  host.host_modules = {"vendor_hba", "nvme"};
+  EXPECT_EQ(choose_modules(host, index()).boot_disk_missing, Names{"vendor_hba"});
+
+  // Placements that read no boot filesystem do not take them.
+  for (Placement p : {Placement::partition, Placement::initrd, Placement::pmem}) {
+    SCOPED_TRACE(to_string(p));
+    ModuleInputs other = inputs(p);
+    other.boot_disk_modules = {"megaraid_sas", "vendor_hba"};
+    ModuleChoice o = choose_modules(other, index());
+    EXPECT_FALSE(contains(o.requested, "megaraid_sas"));
+    EXPECT_TRUE(o.boot_disk_missing.empty());
+  }
+}
+
 TEST(ModulePolicy, AnotherLowerFilesystemReplacesErofs) {
   ModuleInputs in = inputs(Placement::bootfs);
   in.lowerfs = "squashfs";
@@ -220,13 +262,6 @@ TEST(ModulePolicy, TheGenericSetIsTheDefault) {
   EXPECT_EQ(ModuleInputs{}.generic_drivers, generic_storage_drivers());
 }
 
-namespace {
-bool any_contains(const Names& lines, std::string_view a, std::string_view b) {
-  for (const std::string& l : lines)
-    if (l.find(a) != l.npos && l.find(b) != l.npos) return true;
-  return false;
-}
-}  // namespace
 
 // modprobe.d applied as modprobe would apply it when the classic
 // initramfs loads these modules.
