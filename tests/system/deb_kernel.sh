@@ -27,13 +27,8 @@ boot_test_init
 [[ $(id -u) == 0 ]] || boot_skip "needs root"
 variant=${1:-initramfs-tools}
 [[ $variant =~ ^(initramfs-tools|dracut)$ ]] || boot_fail "unknown variant '$variant'"
-deb=${2:-}
-if [[ -z $deb && -n ${IOFS_DEB_DIR:-} ]]; then
-	deb=$(ls -t "$IOFS_DEB_DIR"/initoverlayfs_*_amd64.deb 2>/dev/null | head -n 1)
-fi
-[[ -f $deb ]] || boot_fail "no initoverlayfs .deb given (argument or \$IOFS_DEB_DIR; package.deb_hooks builds one)"
-boot_deps_install || boot_fail "could not install the boot-test packages"
-system_prepare || boot_fail "could not prepare the cached Debian system"
+deb=""  # set by system_deb_test_setup
+system_deb_test_setup "${2:-}"
 kver=$SYSTEM_KVER
 
 # A private copy of the cached system, laid out as system_disks expects.
@@ -132,7 +127,7 @@ else
 	cp -a "$root/boot/." "$SCRATCH/boot-content"
 	umount "$root/boot"
 	trap _boot_on_exit EXIT
-	rm -rf -- "$root/boot"
+	rm -rf -- "${root:?}/boot"
 	mv -- "$SCRATCH/boot-content" "$root/boot"
 	system_disks "$vdir" "$out" "" || boot_fail "making the disks failed"
 fi

@@ -97,10 +97,13 @@ system_check() {
 	if [[ $layout == root ]]; then
 		[[ $v == "not mounted" ]] || _sys_problem "$kind" "/boot is '$v', not a directory of the root filesystem"
 	else
-		local bootfstype=ext4
+		local bootfstype=ext4 dev='/dev/vd[a-z]+'
 		[[ $layout == vfat ]] && bootfstype=vfat
-		[[ $v =~ ^/dev/vd[a-z]+\ $bootfstype\ rw, ]] ||
-			_sys_problem "$kind" "/boot is '$v', not the boot disk ($bootfstype) mounted read-write from fstab"
+		# md RAID, LVM (deb_stacked.sh): the array or the logical volume.
+		[[ $layout == md ]] && dev='/dev/md[0-9a-z/_]+'
+		[[ $layout == lvm ]] && dev='/dev/(mapper/[^ ]+|dm-[0-9]+)'
+		[[ $v =~ ^$dev\ $bootfstype\ rw, ]] ||
+			_sys_problem "$kind" "/boot is '$v', not the boot filesystem ($bootfstype on $dev) mounted read-write from fstab"
 	fi
 	v=$(system_report "$log" early-mount)
 	[[ $v == none ]] || _sys_problem "$kind" "early mounts left: $(tr '\n' ';' <<<"$v")"

@@ -438,7 +438,9 @@ system_disks() {
 
 # system_boot VDIR INITRD OUTDIR LOG [CMDLINE_WORD...]: boots the variant's
 # kernel with INITRD, root disk first (vda), boot disk second (vdb) if
-# there is one, root given by label. Returns qemu_boot's status (124: timed out).
+# there is one, then the raw disk images $SYSTEM_EXTRA_DRIVES names
+# (space-separated paths, e.g. the members of an md array), root given by
+# label. Returns qemu_boot's status (124: timed out).
 # Environment: QEMU_TIMEOUT (default 900: a boot of 20 guest s took over 420 s wall
 # on the shared machine under load; a failed boot ends itself much sooner),
 # QEMU_MEM (see qemu.sh), QEMU_ICOUNT
@@ -454,6 +456,10 @@ system_boot() {
 	# No OUTDIR/boot.img: /boot is a directory of the root filesystem.
 	local -a boot_disk=()
 	[[ -e $out/boot.img ]] && boot_disk=(-drive "file=$out/boot.img,format=raw,if=virtio")
+	local f
+	for f in ${SYSTEM_EXTRA_DRIVES:-}; do
+		boot_disk+=(-drive "file=$f,format=raw,if=virtio")
+	done
 	QEMU_ICOUNT=${QEMU_ICOUNT:-sleep} QEMU_TIMEOUT=${QEMU_TIMEOUT:-900} qemu_boot "$vdir/root/boot/vmlinuz-$kver" "$initrd" "$log" \
 		"root=LABEL=$SYSTEM_ROOT_LABEL" ro "$@" -- \
 		-drive "file=$out/root.img,format=raw,if=virtio" \
@@ -464,4 +470,18 @@ system_boot() {
 # the console log LOG, one a line (a getty prompt may stand in front).
 system_report() {
 	tr -d '\r' <"$1" | grep -ao "IOFS-REPORT $2: .*" | cut -d' ' -f3- || true
+}
+
+# system_deb_test_setup [DEB]: for the tests that install the .deb: sets
+# deb to DEB, or to the newest initoverlayfs .deb in $IOFS_DEB_DIR (where
+# package.deb_hooks leaves the package it built), then installs the test
+# packages and prepares the cached system; fails the test otherwise.
+system_deb_test_setup() {
+	deb=${1:-}
+	if [[ -z $deb && -n ${IOFS_DEB_DIR:-} ]]; then
+		deb=$(ls -t "$IOFS_DEB_DIR"/initoverlayfs_*_amd64.deb 2>/dev/null | head -n 1)
+	fi
+	[[ -f $deb ]] || boot_fail "no initoverlayfs .deb given (argument or \$IOFS_DEB_DIR; package.deb_hooks builds one)"
+	boot_deps_install || boot_fail "could not install the boot-test packages"
+	system_prepare || boot_fail "could not prepare the cached Debian system"
 }
