@@ -20,6 +20,7 @@
 #include "builder/commit.h"
 #include "builder/host_config.h"
 #include "builder/input.h"
+#include "builder/inspect.h"
 #include "builder/interrupt.h"
 #include "builder/kernel.h"
 #include "builder/module_plan.h"
@@ -99,6 +100,7 @@ int main(int argc, char** argv) {
     std::printf("initoverlayfs-install %s\n", kVersion);
     return 0;
   }
+  if (opts->mode == Mode::inspect) return run_inspect(opts->inspect_file);
   // The host's defaults go first, so that the command line wins.
   auto host = read_host_config(*opts);
   if (!host) {

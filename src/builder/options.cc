@@ -45,6 +45,7 @@ constexpr BuilderOption kOptions[] = {
     {"--no-config", "", none},
     {"--hook", "", none},
     {"--verbose", "-v", none},
+    {"--inspect", "", optional},
     {"--help", "-h", none},
     {"--version", "", none},
 };
@@ -158,6 +159,12 @@ Defaults and hooks:
                             that is already a mini initramfs, "hooks no" in
                             the config or INITOVERLAYFS=no in the environment
                             is a skip with exit status 0, not an error
+Checking:
+  --inspect [FILE]          report on an installed mini initramfs (default:
+                            the running kernel's in /boot): its versions,
+                            configuration and modules, and whether the image
+                            it expects is present and matches (exit status
+                            0: yes; 1: a problem; 3: not a mini initramfs)
   -v, --verbose             explain each step
   -h, --help                this text
   --version                 print the version
@@ -201,6 +208,11 @@ Result<void> parse_builder_args(const std::vector<std::string>& args, BuilderOpt
     else if (arg == "-v" || arg == "--verbose") { TRY(no_value()); o.verbose = true; }
     else if (arg == "-h" || arg == "--help") { TRY(no_value()); o.mode = Mode::help; }
     else if (arg == "--version") { TRY(no_value()); o.mode = Mode::version; }
+    else if (arg == "--inspect") {
+      o.mode = Mode::inspect;
+      if (inline_value) o.inspect_file = *inline_value;
+      else if (i + 1 < args.size() && !args[i + 1].starts_with('-')) o.inspect_file = args[++i];
+    }
     else if (arg == "--hostonly") { TRY(no_value()); o.hostonly = true; }
     else if (arg == "--no-hostonly") { TRY(no_value()); o.hostonly = false; }
     else if (arg == "--no-config") { TRY(no_value()); o.no_config = true; }

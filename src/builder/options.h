@@ -13,7 +13,7 @@
 
 namespace iofs {
 
-enum class Mode { build, help, version };
+enum class Mode { build, help, version, inspect };
 
 // What the mini initramfs runs (--mode):
 //   init     the early-boot program as /init, PID 1 (the default)
@@ -72,6 +72,9 @@ struct BuilderOptions {
   // see dracut_args.h; these are its options passed on to the dracut run
   // that makes the full initramfs.
   bool dracut_wrapper = false;
+  // --inspect [FILE]: report on an installed mini initramfs (inspect.h);
+  // empty: the running kernel's.
+  std::string inspect_file;
   std::vector<std::string> dracut_args;
 };
 
@@ -82,6 +85,7 @@ enum class OptionValue {
   none,      // --force; --force=yes is an error
   required,  // --kver KVER or --kver=KVER
   rest,      // --dracut: every argument after it is dracut's
+  optional,  // --inspect, --inspect FILE (a word not starting with '-') or --inspect=FILE
 };
 struct BuilderOption {
   std::string_view name;        // "--force"

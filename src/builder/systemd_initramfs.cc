@@ -6,10 +6,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
+#include <utility>
 
 #include "builder/spawn.h"
 #include "core/strings.h"
 #include "core/sys.h"
+#include "core/version.h"
 
 namespace fs = std::filesystem;
 
@@ -103,14 +105,19 @@ Result<void> make_systemd_initramfs(const SystemdInitramfsSpec& spec, const std:
   const std::string confdir = spec.work_dir + "/dracut.conf.d";
   const std::string config = spec.work_dir + "/initoverlayfs.conf";
   const std::string made = spec.work_dir + "/mini.img";
+  // The marker of every mini initramfs (mini_initramfs.h): without it, a
+  // hook would convert this one again, and --inspect would not know it.
+  const std::string marker = spec.work_dir + "/initoverlayfs-install.made";
   TRY(sys::make_dir(confdir));
-  {
-    UniqueFd fd = TRY(sys::open(config, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644));
-    TRY(sys::write_all(fd.get(), spec.config_text, config));
+  for (const auto& [path, text] : {std::pair{config, spec.config_text},
+                                   std::pair{marker, str("initoverlayfs-install ", kVersion, "\n")}}) {
+    UniqueFd fd = TRY(sys::open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644));
+    TRY(sys::write_all(fd.get(), text, path));
   }
   // What the dracut module reads (module-setup.sh).
   const std::pair<const char*, std::string> env[] = {{"dracutbasedir", base},
                                                      {"initoverlayfs_config", config},
+                                                     {"initoverlayfs_marker", marker},
                                                      {"initoverlayfs_program", spec.program},
                                                      {"initoverlayfs_units", units}};
   std::optional<std::string> saved_base;

@@ -333,6 +333,11 @@ void usage() {
 }  // namespace
 }  // namespace iofs
 
+// Read by initoverlayfs-install --inspect (builder/inspect.h); kept through
+// --gc-sections although nothing refers to it.
+__attribute__((used, retain)) static const char kEarlyBootVersion[] =
+    IOFS_EARLY_BOOT_VERSION_TAG IOFS_VERSION;
+
 int main(int argc, char** argv, char** envp) {
   using namespace iofs;
   // As PID 1 the arguments are the kernel's leftovers for the next init, so

@@ -140,7 +140,7 @@ TEST(BuilderOptions, EveryOptionInTheTableIsParsed) {
         ASSERT_FALSE(missing) << "accepted without its value";
         EXPECT_NE(missing.error().message().find("needs a value"), std::string::npos)
             << missing.error().message();
-      } else if (name.starts_with("--")) {
+      } else if (name.starts_with("--") && opt.value != OptionValue::optional) {
         BuilderOptions inl;
         auto given = parse_builder_args({name + "=x"}, inl);
         ASSERT_FALSE(given) << "accepted a value";
@@ -153,6 +153,25 @@ TEST(BuilderOptions, EveryOptionInTheTableIsParsed) {
   auto r = parse_builder_args({"--not-in-the-table"}, o);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("unknown option '--not-in-the-table'"), std::string::npos);
+}
+
+// --inspect's file is optional: given as the next word or after "=", and
+// not taken from an option that follows.
+TEST(BuilderOptions, InspectTakesAnOptionalFile) {
+  auto alone = parse_builder_options({"--inspect"});
+  ASSERT_TRUE(alone) << alone.error().message();
+  EXPECT_EQ(alone->mode, Mode::inspect);
+  EXPECT_EQ(alone->inspect_file, "");
+  auto word = parse_builder_options({"--inspect", "/boot/initrd.img-6.12"});
+  ASSERT_TRUE(word);
+  EXPECT_EQ(word->inspect_file, "/boot/initrd.img-6.12");
+  auto inl = parse_builder_options({"--inspect=/boot/x"});
+  ASSERT_TRUE(inl);
+  EXPECT_EQ(inl->inspect_file, "/boot/x");
+  auto then_option = parse_builder_options({"--inspect", "-v"});
+  ASSERT_TRUE(then_option);
+  EXPECT_EQ(then_option->inspect_file, "");
+  EXPECT_TRUE(then_option->verbose);
 }
 
 // --help lists exactly the options of the table.

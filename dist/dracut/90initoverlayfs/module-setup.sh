@@ -50,6 +50,10 @@ install() {
 
     inst_simple "$program" /usr/sbin/initoverlayfs || return 1
     inst_simple "$initoverlayfs_config" /etc/initoverlayfs.conf || return 1
+    # The builder's marker: this initramfs is a mini initramfs already.
+    if [[ -n ${initoverlayfs_marker-} ]]; then
+        inst_simple "$initoverlayfs_marker" /etc/initoverlayfs-install.made || return 1
+    fi
     for unit in pre-initoverlayfs.target pre-initoverlayfs.service pre-initoverlayfs-switch-root.service; do
         inst_simple "$units/$unit" "$systemdsystemunitdir/$unit" || return 1
     done
