@@ -6,7 +6,8 @@
 #   system_test_main VARIANT BUILDER [MODE]
 #
 # MODE (or $SYSTEM_TEST_MODE): all (default), original, initoverlayfs — boot
-# only one of the two, e.g. to retry a fix quickly. $IOFS_EARLY_BOOT_PROGRAM
+# only one of the two, e.g. to retry a fix quickly. $SYSTEM_REDUCED_MODE
+# (from CMake) is the mode of the suite's reduced form, unless IOFS_FULL=1. $IOFS_EARLY_BOOT_PROGRAM
 # passes --early-boot-program to the builder (default: the one beside it);
 # $SYSTEM_BUILDER_ARGS adds builder options. $SYSTEM_LAYOUT=vfat puts /boot on
 # a vfat filesystem (fstab and the pair's bootfs follow), as on a
@@ -39,6 +40,13 @@ _sys_boot_one() {
 system_test_main() {
 	local variant=$1 builder=${2:-} mode=${3:-${SYSTEM_TEST_MODE:-all}}
 	boot_test_init
+	# The suite's reduced form (label system_reduced, scripts/test.sh):
+	# SYSTEM_REDUCED_MODE, set by CMake for the tests that have one, replaces
+	# "all" unless IOFS_FULL=1.
+	if [[ $mode == all && -n ${SYSTEM_REDUCED_MODE:-} && ${IOFS_FULL:-0} != 1 ]]; then
+		mode=$SYSTEM_REDUCED_MODE
+		boot_log "reduced form: booting $mode only (IOFS_FULL=1 boots both)"
+	fi
 	[[ $(id -u) == 0 ]] || boot_skip "needs root"
 	[[ -n $builder ]] || boot_fail "usage: $0 PATH/TO/initoverlayfs-install [all|original|initoverlayfs]"
 	[[ $mode =~ ^(all|original|initoverlayfs)$ ]] || boot_fail "unknown mode '$mode' (all, original, initoverlayfs)"
