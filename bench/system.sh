@@ -184,5 +184,10 @@ for w in $workloads; do
 done
 
 python3 "$top/bench/system_report.py" "$results" | tee "$results/summary.md"
-python3 "$top/bench/system_plots.py" "$results/results.csv" "$results"
+# The plots draw the 1-vCPU (-icount) boots.
+if ((runs > 0)); then
+	python3 "$top/bench/system_plots.py" "$results/results.csv" "$results"
+else
+	echo "bench/system.sh: no plots: they draw the -icount boots, and --runs is 0"
+fi
 echo "bench/system.sh: results in $results"
