@@ -14,8 +14,9 @@
 #     removes its image on remove;
 #   - a second kernel gets its own pair; removing the first kernel's
 #     package removes exactly its image, and the other pair stays;
-#   - dpkg --purge initoverlayfs removes the programs, hooks and conffiles
-#     and keeps the pairs in /boot.
+#   - dpkg --purge initoverlayfs makes the kernel's initramfs classic again
+#     (its prerm, with update-initramfs), then deletes its image, and removes
+#     the programs, hooks and conffiles.
 # Needs root, debootstrap and the Debian mirror the first time.
 set -Eeuo pipefail
 shopt -s inherit_errexit
@@ -269,8 +270,8 @@ check_pair "$k612"
 before612=$(pair612)
 log "/boot not mounted: skipped, then converted once mounted, in $((SECONDS - t)) s"
 
-# 7. Purge: programs, hooks and conffiles go; the pairs stay (they boot
-# without the package).
+# 7. Purge: the prerm makes each converted initramfs classic again, then
+# deletes its image; programs, hooks and conffiles go.
 deb_chroot_run dpkg --purge initoverlayfs >"$SCRATCH/purge.log" 2>&1 || {
 	cat "$SCRATCH/purge.log" >&2
 	fail "dpkg --purge initoverlayfs failed"
@@ -280,7 +281,18 @@ for f in /usr/bin/initoverlayfs-install /usr/sbin/initoverlayfs /etc/initoverlay
 	/etc/kernel/postrm.d/initoverlayfs /usr/lib/kernel/install.d/50-initoverlayfs.install; do
 	[[ ! -e $root$f ]] || fail "$f is left after purge"
 done
-[[ $before612 == "$(pair612)" ]] || fail "purge changed the pair in /boot"
+cat "$SCRATCH/purge.log" >&2
+grep -qF "initoverlayfs: making /boot/initrd.img-$k612 a classic initramfs again" "$SCRATCH/purge.log" ||
+	fail "the prerm did not say it remade /boot/initrd.img-$k612"
+[[ -s $root/boot/initrd.img-$k612 ]] || fail "no /boot/initrd.img-$k612 after purge"
+! is_mini "$root/boot/initrd.img-$k612" || fail "/boot/initrd.img-$k612 is still a mini initramfs after purge"
+names=$(zstd -dcq "$root/boot/initrd.img-$k612" 2>/dev/null | cpio -t --quiet 2>/dev/null || true)
+grep -qE '^(\./)?scripts/local$' <<<"$names" ||
+	fail "/boot/initrd.img-$k612 after purge is not initramfs-tools' initramfs"
+left=$(cd "$root/boot" && ls initoverlayfs-* 2>/dev/null || true)
+[[ -z $left ]] || fail "images left in /boot after purge: $left"
+grep -qF "initoverlayfs: removing /boot/initoverlayfs-$k612-" "$SCRATCH/purge.log" ||
+	fail "the prerm did not say it removed the image"
 if deb_chroot_run dpkg-query -W -f='${Status}' initoverlayfs 2>/dev/null | grep -q installed; then
 	fail "initoverlayfs still known to dpkg"
 fi
