@@ -440,7 +440,8 @@ system_disks() {
 # kernel with INITRD, root disk first (vda), boot disk second (vdb) if
 # there is one, then the raw disk images $SYSTEM_EXTRA_DRIVES names
 # (space-separated paths, e.g. the members of an md array), root given by
-# label. Returns qemu_boot's status (124: timed out).
+# label; $SYSTEM_EXTRA_CMDLINE adds kernel command line words (split on
+# spaces) to every boot. Returns qemu_boot's status (124: timed out).
 # Environment: QEMU_TIMEOUT (default 900: a boot of 20 guest s took over 420 s wall
 # on the shared machine under load; a failed boot ends itself much sooner),
 # QEMU_MEM (see qemu.sh), QEMU_ICOUNT
@@ -460,8 +461,9 @@ system_boot() {
 	for f in ${SYSTEM_EXTRA_DRIVES:-}; do
 		boot_disk+=(-drive "file=$f,format=raw,if=virtio")
 	done
+	# shellcheck disable=SC2086 # SYSTEM_EXTRA_CMDLINE is split on purpose
 	QEMU_ICOUNT=${QEMU_ICOUNT:-sleep} QEMU_TIMEOUT=${QEMU_TIMEOUT:-900} qemu_boot "$vdir/root/boot/vmlinuz-$kver" "$initrd" "$log" \
-		"root=LABEL=$SYSTEM_ROOT_LABEL" ro "$@" -- \
+		"root=LABEL=$SYSTEM_ROOT_LABEL" ro ${SYSTEM_EXTRA_CMDLINE:-} "$@" -- \
 		-drive "file=$out/root.img,format=raw,if=virtio" \
 		${boot_disk[@]+"${boot_disk[@]}"}
 }
