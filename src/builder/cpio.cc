@@ -240,4 +240,18 @@ Result<CpioArchive> read_cpio(std::string_view data, size_t offset) {
   }
 }
 
+std::vector<CpioEntry> cpio_entries(std::string_view data) {
+  std::vector<CpioEntry> out;
+  size_t offset = 0;
+  while (offset < data.size()) {
+    while (offset < data.size() && data[offset] == '\0') ++offset;
+    if (offset >= data.size()) break;
+    auto cpio = read_cpio(data, offset);
+    if (!cpio) break;
+    for (CpioEntry& e : cpio->entries) out.push_back(std::move(e));
+    offset = cpio->end;
+  }
+  return out;
+}
+
 }  // namespace iofs

@@ -59,6 +59,11 @@ struct CpioArchive {
 // end of the input, or a missing TRAILER!!!. Never reads out of bounds.
 Result<CpioArchive> read_cpio(std::string_view data, size_t offset = 0);
 
+// The entries of every archive in `data` (archives separated by zero
+// padding, as the kernel's unpacker reads a decompressed stream), in order;
+// stops at the first archive that does not parse, as the kernel does.
+std::vector<CpioEntry> cpio_entries(std::string_view data);
+
 // One entry of an archive, for reading a stream entry by entry.
 struct CpioEntryRead {
   CpioEntry entry;        // empty for the trailer

@@ -74,15 +74,7 @@ Result<MiniInspection> inspect_mini_initramfs(std::string_view file_bytes) {
   std::vector<CpioEntry> entries;
   for (std::string_view archive : parts.archives) {
     in.unpacked_bytes += archive.size();
-    size_t offset = 0;
-    while (offset < archive.size()) {
-      while (offset < archive.size() && archive[offset] == '\0') ++offset;
-      if (offset >= archive.size()) break;
-      auto cpio = read_cpio(archive, offset);
-      if (!cpio) break;  // the kernel stops there too
-      for (CpioEntry& e : cpio->entries) entries.push_back(std::move(e));
-      offset = cpio->end;
-    }
+    for (CpioEntry& e : cpio_entries(archive)) entries.push_back(std::move(e));
   }
   if (entries.empty()) return fail("read initramfs", "no cpio entry in it");
   in.files = entries.size();

@@ -179,19 +179,9 @@ std::vector<std::string> compressor_argv(const std::string& algo) {
 }  // namespace
 
 bool is_mini_initramfs(const InitramfsParts& parts) {
-  for (std::string_view archive : parts.archives) {
-    // Several archives may follow each other, separated by zero padding.
-    size_t offset = 0;
-    while (offset < archive.size()) {
-      while (offset < archive.size() && archive[offset] == '\0') ++offset;
-      if (offset >= archive.size()) break;
-      auto cpio = read_cpio(archive, offset);
-      if (!cpio) break;
-      for (const CpioEntry& e : cpio->entries)
-        if (e.name == kMiniInitramfsMarker || e.name == str("/", kMiniInitramfsMarker)) return true;
-      offset = cpio->end;
-    }
-  }
+  for (std::string_view archive : parts.archives)
+    for (const CpioEntry& e : cpio_entries(archive))
+      if (e.name == kMiniInitramfsMarker || e.name == str("/", kMiniInitramfsMarker)) return true;
   return false;
 }
 
