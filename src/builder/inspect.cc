@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "builder/bootfs.h"
 #include "builder/config_text.h"
 #include "builder/cpio.h"
 #include "builder/elf_check.h"
@@ -200,7 +201,26 @@ std::string device_named(const std::string& spec) {
   return out;
 }
 
+std::string real_or_same(const std::string& path) {
+  char* r = realpath(path.c_str(), nullptr);
+  std::string out = r ? r : path;
+  std::free(r);
+  return out;
+}
+
 }  // namespace
+
+std::string bootfs_image_path(const std::string& file, const std::string& fs,
+                              const std::string& bootfs_dev, std::string_view mountinfo) {
+  if (!bootfs_dev.empty()) {
+    std::string dev = real_or_same(bootfs_dev);
+    for (const MountEntry& m : parse_mountinfo(mountinfo)) {
+      if (m.root != "/" || !m.source.starts_with('/') || real_or_same(m.source) != dev) continue;
+      return (m.mountpoint == "/" ? "" : m.mountpoint) + (fs.starts_with('/') ? "" : "/") + fs;
+    }
+  }
+  return dir_of(file) + "/" + fs.substr(fs.rfind('/') + 1);
+}
 
 int run_inspect(std::string file) {
   if (file.empty()) file = default_file();
@@ -302,8 +322,9 @@ int run_inspect(std::string file) {
       }
       break;
     default: {
-      std::string name(cfg.fs.substr(cfg.fs.rfind('/') + 1));
-      path = dir_of(file) + "/" + name;
+      auto mountinfo = sys::read_file("/proc/self/mountinfo");
+      path = bootfs_image_path(file, std::string(cfg.fs), device_named(cfg.bootfs),
+                               mountinfo ? *mountinfo : std::string());
       where = str(path, " (", cfg.fs, " on ", cfg.bootfs, ")");
       break;
     }

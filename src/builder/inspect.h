@@ -5,8 +5,9 @@
 //
 // The report names the builder and early-boot program versions, the boot
 // mode, the configuration the early-boot program reads, its module load
-// plan, and then the image: beside FILE (placement bootfs: the builder
-// writes the two into one directory), inside FILE (placement initrd), or
+// plan, and then the image: on the boot filesystem if it is mounted, else
+// beside FILE (placement bootfs: the builder writes the two into one
+// directory), inside FILE (placement initrd), or
 // the partition the configuration names (placement partition). The image
 // matches when it is present, its EROFS superblock's UUID is the one the
 // configuration requires, it is as long as its superblock says, and, with
@@ -73,6 +74,16 @@ struct ImageVerdict {
 // the superblock's, when there are that many) and its whole length. Pure:
 // the block-by-block verity check is run_inspect's.
 ImageVerdict check_image(const Config& cfg, std::string_view start, uint64_t size);
+
+// Where the image of a bootfs placement is read from: `fs` (the
+// configuration's path on the boot filesystem) under the mount point of
+// the boot filesystem's device `bootfs_dev` when mountinfo has it mounted
+// from its root (the machine the pair is installed on; systemd-boot's copy
+// of the mini initramfs in /boot/ENTRY-TOKEN/KVER/ is not beside its
+// image), else beside `file` (a pair just built, or copied elsewhere).
+// Devices are compared by their real paths. Pure but for realpath(3).
+std::string bootfs_image_path(const std::string& file, const std::string& fs,
+                              const std::string& bootfs_dev, std::string_view mountinfo);
 
 // The --inspect command: prints the report on stdout, returns the exit
 // status: 0 the pair is whole; 1 a problem (image missing, another image,

@@ -192,3 +192,25 @@ TEST(Inspect, VerityNeedsTheHashTree) {
   EXPECT_NE(check_image(c, read_sample("erofs-1.5.superblock"), 32768).problem.find("cut short"),
             std::string::npos);
 }
+
+// Found laying out systemd-boot's entries for issue 14: kernel-install's
+// copy of the mini initramfs lies in /boot/ENTRY-TOKEN/KVER/, not beside
+// its image, where --inspect looked for it (and so would have called it
+// missing); with the boot filesystem mounted, the image is looked for
+// where the early-boot program reads it.
+TEST(Inspect, BootfsImageOnTheMountedBootFilesystem) {
+  const std::string mi =
+      "22 1 254:3 / / rw,relatime shared:1 - ext4 /dev/vda3 rw\n"
+      "30 22 254:2 /sub /mnt rw shared:5 - vfat /dev/vda2 rw\n"
+      "31 22 254:2 / /boot rw,relatime shared:6 - vfat /dev/vda2 rw,fmask=0077\n";
+  EXPECT_EQ(bootfs_image_path("/boot/0123/6.12/initrd.img-6.12", "/iofs-6.12.img", "/dev/vda2", mi),
+            "/boot/iofs-6.12.img");
+  EXPECT_EQ(bootfs_image_path("/boot/0123/6.12/initrd.img-6.12", "iofs-6.12.img", "/dev/vda2", mi),
+            "/boot/iofs-6.12.img");
+  // Mounted at / (the boot filesystem is the root being inspected).
+  EXPECT_EQ(bootfs_image_path("/x/initrd", "/d/iofs.img", "/dev/vda3", mi), "/d/iofs.img");
+  // Not mounted, or no device: beside the file.
+  EXPECT_EQ(bootfs_image_path("/out/initrd.img", "/boot/iofs.img", "/dev/vdb", mi), "/out/iofs.img");
+  EXPECT_EQ(bootfs_image_path("/out/initrd.img", "/iofs.img", "", mi), "/out/iofs.img");
+  EXPECT_EQ(bootfs_image_path("initrd.img", "/iofs.img", "/dev/vda2", ""), "./iofs.img");
+}
