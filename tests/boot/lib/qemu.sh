@@ -2,6 +2,7 @@
 # Booting kernels under QEMU and making the images they boot from.
 #
 #   qemu_boot KERNEL INITRD CONSOLE_LOG [CMDLINE_WORD...] [-- QEMU_ARG...]
+#   qemu_boot "" "" CONSOLE_LOG -- QEMU_ARG...   (firmware and bootloader)
 #   disk_ext4_make IMG SIZE_MB LABEL UUID SRC_DIR
 #   busybox_initramfs OUT_CPIO_GZ INIT_SCRIPT_FILE [EXTRA_ROOT_DIR...]
 #   qemu_kill_running
@@ -22,6 +23,9 @@ QEMU_BOOT_WALL=
 # serial console on ttyS0 written to CONSOLE_LOG (QEMU's own messages go there
 # too). The kernel command line is "console=ttyS0 panic=-1" plus the words
 # before "--"; the words after "--" are passed to QEMU (e.g. -drive ...).
+# With KERNEL "" QEMU has no -kernel: the firmware (SeaBIOS, or OVMF given
+# as -drive if=pflash,... after "--") boots the disks' own bootloader, which
+# chooses the kernel, initramfs and command line; no CMDLINE_WORD then.
 #
 # -no-reboot turns a guest reboot into a QEMU exit, so with panic=-1 a kernel
 # panic ends QEMU at once (with status 0, like a guest poweroff: tell them
@@ -54,8 +58,12 @@ qemu_boot() {
 		words+=("$1")
 		shift
 	done
-	if [[ ! -r $kernel ]]; then
+	if [[ -n $kernel && ! -r $kernel ]]; then
 		_iofs_qlog "kernel $kernel not readable"
+		return 2
+	fi
+	if [[ -z $kernel ]] && ((${#words[@]})) || [[ -z $kernel && -n $initrd ]]; then
+		_iofs_qlog "qemu_boot: no kernel (the bootloader's), so no initrd or command line either"
 		return 2
 	fi
 	local append="console=ttyS0 panic=-1"
@@ -69,8 +77,8 @@ qemu_boot() {
 		# No default NIC: one PCI device less to probe; a test that wants a
 		# network adds its own -nic.
 		-nic none
-		-kernel "$kernel" -append "$append"
 	)
+	[[ -n $kernel ]] && cmd+=(-kernel "$kernel" -append "$append")
 	[[ -n $initrd ]] && cmd+=(-initrd "$initrd")
 	# shellcheck disable=SC2054 # the comma is part of the option value
 	[[ ${QEMU_ICOUNT:-0} == 1 ]] && cmd+=(-icount shift=0,sleep=off)

@@ -91,13 +91,14 @@ system_check() {
 	[[ $(_sys_timeline "$log") == *"Reached target multi-user.target"* ]] ||
 		_sys_problem "$kind" "the journal never reached multi-user.target"
 	v=$(system_report "$log" root)
-	[[ $v =~ ^/dev/vd[a-z]+\ ext4\ rw, ]] ||
+	# A whole disk, or a partition of one (deb_firmware.sh's GPT disk).
+	[[ $v =~ ^/dev/vd[a-z]+[0-9]*\ ext4\ rw, ]] ||
 		_sys_problem "$kind" "/ is '$v', not the real root disk (ext4, rw)"
 	v=$(system_report "$log" boot)
 	if [[ $layout == root ]]; then
 		[[ $v == "not mounted" ]] || _sys_problem "$kind" "/boot is '$v', not a directory of the root filesystem"
 	else
-		local bootfstype=ext4 dev='/dev/vd[a-z]+'
+		local bootfstype=ext4 dev='/dev/vd[a-z]+[0-9]*'
 		[[ $layout == vfat ]] && bootfstype=vfat
 		# md RAID, LVM (deb_stacked.sh): the array or the logical volume.
 		[[ $layout == md ]] && dev='/dev/md[0-9a-z/_]+'
@@ -120,7 +121,7 @@ system_check() {
 			_sys_problem "$kind" "no clean fsck of the root filesystem (/boot is on it)"
 	elif [[ $layout != vfat ]]; then  # vfat: fstab pass 0 (system_disks)
 		# /boot must be checked by systemd-fsck (fstab pass 2) and found clean.
-		grep -qE "systemd-fsck\[[0-9]+\]: ($SYSTEM_BOOT_LABEL|/dev/vd[a-z]+): clean" <<<"$v" ||
+		grep -qE "systemd-fsck\[[0-9]+\]: ($SYSTEM_BOOT_LABEL|/dev/vd[a-z]+[0-9]*): clean" <<<"$v" ||
 			_sys_problem "$kind" "no clean fsck of /boot by systemd-fsck in the journal"
 	fi
 	local complaint='would change RO state|Dependency failed|emergency|(boot\.mount|systemd-fsck).*(fail|error|in use|mounted|busy|Cannot continue)'

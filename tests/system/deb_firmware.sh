@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# Issue 14: an installed Debian 12 machine started by its own firmware and
+# bootloader, no QEMU -kernel/-initrd, through the package's whole life:
+#   grub    a GPT disk (BIOS boot partition, /boot ext4, root ext4) with
+#           grub-pc, booted by SeaBIOS;
+# with initramfs-tools (host-only: everything runs on the guest, under TCG)
+# and the .deb installed. Five boots, each one step of
+# guest/iofs-firmware-step, the first one playing the installer:
+#   1 (-kernel, classic)   the bootloader installed, update-initramfs -u
+#                          (the hook converts), update-grub
+#   2 firmware: KVER       the converted pair; a newer kernel package
+#                          installed (its hooks convert it, add its entry)
+#   3 firmware: NEWKVER    the default entry, now the newer kernel's pair;
+#                          the previous kernel's entry picked for one boot
+#   4 firmware: KVER       the previous kernel's entry; the package purged
+#   5 firmware: NEWKVER    classic again
+# Every firmware boot must reach multi-user with no failed unit; the menu
+# entry that booted (grub.cfg's entry for this kernel command line) must
+# name the initramfs file that --inspect finds to be a good mini initramfs
+# with its image (boots 2-4) or, after the purge, a classic one.
+# SYSTEM_FIRMWARE_REDUCED=1 (the suite's reduced form, what CI runs; not
+# with IOFS_FULL=1): no kernel update, so boots 1, 2, 4 and 5 only, all
+# with KVER; the kernel update through the hooks is system.deb_kernel_*'s.
+# Usage: deb_firmware.sh grub [PATH/TO/initoverlayfs_*.deb]
+# (default package: the newest in $IOFS_DEB_DIR, as deb_kernel.sh).
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../boot/lib/common.sh"
+. "$here/../boot/lib/kernels.sh"
+. "$here/../boot/lib/qemu.sh"
+. "$here/../boot/lib/pair.sh"
+. "$here/lib/system.sh"
+. "$here/lib/check.sh"
+boot_test_init
+[[ $(id -u) == 0 ]] || boot_skip "needs root"
+loader=${1:-}
+[[ $loader =~ ^(grub)$ ]] || boot_fail "usage: $0 grub [DEB]"
+BOOT_TEST_NAME+=" $loader"
+deb=""  # set by system_deb_test_setup
+system_deb_test_setup "${2:-}"
+kver=$SYSTEM_KVER
+variant=initramfs-tools-dep
+# The kernel update: the newest 6.12 package of the suite (its -unsigned
+# build, which is what Debian 12 serves for the newest point release).
+newpkg=${SYSTEM_NEW_KERNEL_PKG:-linux-image-6.12.118+deb12-amd64-unsigned}
+
+vdir=$SCRATCH/variant
+mkdir -p "$vdir"
+cp -- "$(system_variant_dir "$variant")/info" "$vdir/"
+root=$SCRATCH/rootdir
+system_root_copy "$variant" "$root" || boot_fail "system_root_copy failed"
+apt_log=$SCRATCH/apt.log
+: >"$apt_log"
+sys_apt() { _sys_apt "$root" "$@" >>"$apt_log" 2>&1 || { cat "$apt_log" >&2; boot_fail "apt-get $* failed"; }; }
+case $loader in
+grub)
+	# As the installer leaves it: grub-pc installed, its install device
+	# chosen at the first boot (grub-install below).
+	printf '%s\n' 'grub-pc grub-pc/install_devices multiselect' 'grub-pc grub-pc/install_devices_empty boolean true' |
+		system_chroot "$root" debconf-set-selections
+	sys_apt install --no-install-recommends grub-pc
+	# The menu and the kernel on the serial console; no "quiet" (the
+	# checks read the kernel's lines); a one-second menu; "saved", which
+	# grub-reboot needs.
+	sed -i -e 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=saved/' -e 's/^GRUB_TIMEOUT=.*/GRUB_TIMEOUT=1/' \
+		-e 's/^GRUB_CMDLINE_LINUX_DEFAULT=.*/GRUB_CMDLINE_LINUX_DEFAULT=""/' \
+		-e 's/^GRUB_CMDLINE_LINUX=.*/GRUB_CMDLINE_LINUX="console=ttyS0 panic=-1"/' "$root/etc/default/grub"
+	printf '%s\n' 'GRUB_TERMINAL=serial' 'GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"' \
+		'GRUB_DISABLE_OS_PROBER=true' >>"$root/etc/default/grub"
+	;;
+esac
+cp -- "$deb" "$root/tmp/initoverlayfs.deb"
+sys_apt install --no-install-recommends /tmp/initoverlayfs.deb
+rm -f -- "$root/tmp/initoverlayfs.deb"
+# The newer kernel package, for the guest to install (it has no network).
+sys_apt install --download-only --no-install-recommends "$newpkg"
+newdeb=$(find "$(_sys_cache)/debs" -maxdepth 1 -name "${newpkg}_*.deb" | sort -V | tail -n 1)
+[[ -f $newdeb ]] || boot_fail "no $newpkg package downloaded"
+newkver=$(dpkg-deb -f "$newdeb" Package | sed -E 's/^linux-image-//; s/-unsigned$//')
+cp -- "$newdeb" "$root/var/tmp/newkernel.deb"
+find "$root/var/lib/apt/lists" -maxdepth 1 -type f -delete
+boot_log "kernels: $kver, then $newkver ($(basename "$newdeb"))"
+
+install -m 0755 -- "$here/guest/iofs-firmware-step" "$root/usr/local/sbin/"
+install -m 0644 -- "$here/guest/iofs-firmware-step.service" "$root/etc/systemd/system/"
+mkdir -p "$root/etc/systemd/system/multi-user.target.wants" "$root/var/lib/iofs-firmware"
+ln -sf ../iofs-firmware-step.service "$root/etc/systemd/system/multi-user.target.wants/"
+echo install >"$root/var/lib/iofs-firmware/stage"
+reduced=0
+[[ ${SYSTEM_FIRMWARE_REDUCED:-0} == 1 && ${IOFS_FULL:-0} != 1 ]] && reduced=1
+guest_newdeb=/var/tmp/newkernel.deb
+if ((reduced)); then
+	boot_log "reduced form: no kernel update (IOFS_FULL=1 for all five boots)"
+	rm -f -- "$root/var/tmp/newkernel.deb"
+	guest_newdeb=''
+	newkver=$kver
+fi
+cat >"$root/etc/iofs-firmware.conf" <<EOF
+LOADER=$loader
+DISK=/dev/vda
+KVER=$kver
+NEWKVER=$newkver
+NEWDEB=$guest_newdeb
+EOF
+system_report_install "$root" || boot_fail "installing the report service failed"
+
+# The installer's boot starts the kernel and the classic initramfs itself.
+inst=$SCRATCH/installer
+mkdir -p "$inst"
+cp -- "$root/boot/vmlinuz-$kver" "$root/boot/initrd.img-$kver" "$inst/"
+
+# The disk, partitioned as Debian's installer does for BIOS on GPT:
+# 1 MiB BIOS boot partition (GRUB's core image), /boot (fstab's UUID, fsck
+# pass 2), the root (LABEL=$SYSTEM_ROOT_LABEL).
+disk=$SCRATCH/disk.img
+boot_mib=512
+disk_ext4_make "$SCRATCH/boot.part" "$boot_mib" "$SYSTEM_BOOT_LABEL" "$SYSTEM_BOOT_UUID" "$root/boot" ||
+	boot_fail "making /boot failed"
+find "$root/boot" -mindepth 1 -delete
+mib=$(du -sm -- "$root" | cut -f1)
+# Room for the second kernel's modules and two initramfs generations.
+root_mib=$((mib * 5 / 4 + 1536))
+disk_ext4_make "$SCRATCH/root.part" "$root_mib" "$SYSTEM_ROOT_LABEL" "$(cat /proc/sys/kernel/random/uuid)" "$root" ||
+	boot_fail "making the root filesystem failed"
+rm -rf -- "$root"
+truncate -s $((2 + boot_mib + root_mib + 1))M "$disk"
+sfdisk -q "$disk" <<EOF || boot_fail "partitioning $disk failed"
+label: gpt
+start=2048, size=2048, type=21686148-6449-6E6F-744E-656564454649, name=bios
+start=4096, size=$((boot_mib * 2048)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=boot
+start=$(((2 + boot_mib) * 2048)), size=$((root_mib * 2048)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=root
+EOF
+if ! dd if="$SCRATCH/boot.part" of="$disk" bs=1M seek=2 conv=notrunc,sparse status=none ||
+	! dd if="$SCRATCH/root.part" of="$disk" bs=1M seek=$((2 + boot_mib)) conv=notrunc,sparse status=none; then
+	boot_fail "writing the partitions failed"
+fi
+rm -f -- "$SCRATCH/boot.part" "$SCRATCH/root.part"
+
+# step_boot N STAGE: boot N (the installer's with -kernel, the others from
+# the firmware), whose step must be STAGE and must finish; its console is
+# $SCRATCH/bootN.log.
+step_boot() {
+	local n=$1 stage=$2 log=$SCRATCH/boot$1.log rc=0
+	local -a kargs=("" "")
+	local -a words=()
+	if ((n == 1)); then
+		kargs=("$inst/vmlinuz-$kver" "$inst/initrd.img-$kver")
+		words=("root=LABEL=$SYSTEM_ROOT_LABEL" ro)
+	fi
+	boot_log "boot $n ($stage): $( ((n == 1)) && echo "QEMU -kernel, classic initramfs" || echo "$loader from the firmware") (console: $log)"
+	# No icount: nothing here is timed, and the steps run update-initramfs,
+	# the builder and dpkg at TCG's full speed.
+	QEMU_ICOUNT=0 QEMU_TIMEOUT=${QEMU_SETUP_TIMEOUT:-1800} qemu_boot "${kargs[@]}" "$log" \
+		${words[@]+"${words[@]}"} -- -drive "file=$disk,format=raw,if=virtio" || rc=$?
+	boot_log "boot $n ended after $QEMU_BOOT_WALL s wall (qemu status $rc)"
+	tr -d '\r' <"$log" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' >"$log.txt"
+	if ! grep -aq "^IOFS-STEP $stage done" "$log.txt"; then
+		grep -aE 'IOFS-STEP|initoverlayfs|Kernel panic|error|Failed|GRUB|grub' "$log.txt" | tail -n 40 >&2 || true
+		boot_fail "boot $n: step $stage did not finish (qemu status $rc)"
+	fi
+	grep -aE "^IOFS-STEP $stage" "$log.txt" | grep -v inspect-out >&2 || true
+}
+# step N STAGE KEY: what boot N's step said for KEY.
+step() { sed -n "s|^IOFS-STEP $2 $3: ||p" "$SCRATCH/boot$1.log.txt" | head -n 1; }
+# check_boot N STAGE KIND KVER: boot N came from KVER's menu entry, which
+# named its initrd.img, a mini initramfs (KIND initoverlayfs) or, after the
+# purge, a classic one (KIND original); the machine reached multi-user with
+# nothing failed.
+check_boot() {
+	local n=$1 stage=$2 kind=$3 k=$4 log=$SCRATCH/boot$1.log v
+	SYSTEM_PROBLEMS=()
+	system_check "$log" "$kind" own
+	v=$(system_report "$log" begin)
+	[[ $v == "$k" ]] || SYSTEM_PROBLEMS+=("booted kernel $v, not $k")
+	v=$(step "$n" "$stage" initrd)
+	[[ $v == "/initrd.img-$k" ]] || SYSTEM_PROBLEMS+=("the menu entry that booted names initrd '$v', not /initrd.img-$k")
+	v=$(step "$n" "$stage" inspect)
+	if [[ $kind == initoverlayfs ]]; then
+		[[ $v == 0 ]] || SYSTEM_PROBLEMS+=("--inspect of the entry's initrd: exit $v, not 0 (a good pair): $(grep -a "inspect-out" "$log.txt" | tail -n 5 | paste -sd';')")
+	else
+		[[ $v == none ]] || SYSTEM_PROBLEMS+=("initoverlayfs-install still there after the purge (inspect: $v)")
+		! grep -aq 'initoverlayfs: ' "$log.txt" || SYSTEM_PROBLEMS+=("the early-boot program ran after the purge: $(grep -a 'initoverlayfs: ' "$log.txt" | head -n 1)")
+	fi
+	if ((${#SYSTEM_PROBLEMS[@]})); then
+		system_console_excerpt "$log" >&2
+		printf '%s: boot %s: FAIL: %s\n' "$BOOT_TEST_NAME" "$n" "${SYSTEM_PROBLEMS[@]}" >&2
+		exit 1
+	fi
+	boot_log "boot $n: $k from entry '$(step "$n" "$stage" entry)', $kind, multi-user, nothing failed"
+}
+
+step_boot 1 install
+grep -aq 'initoverlayfs-install' "$SCRATCH/boot1.log.txt" || boot_fail "boot 1: update-initramfs did not run the initoverlayfs hook"
+grep -aE 'initoverlayfs-install: |placement' "$SCRATCH/boot1.log.txt" | head -n 20 >&2 || true
+
+step_boot 2 update
+check_boot 2 update initoverlayfs "$kver"
+if ((!reduced)); then
+	grep -aq "^IOFS-STEP update installed $newkver" "$SCRATCH/boot2.log.txt" || boot_fail "boot 2: $newkver not installed"
+	step_boot 3 previous
+	check_boot 3 previous initoverlayfs "$newkver"
+fi
+
+step_boot 4 remove
+check_boot 4 remove initoverlayfs "$kver"
+if ((!reduced)); then
+	v=$(step 4 remove entry)
+	[[ $v == *"with Linux $kver" ]] || boot_fail "boot 4 came from entry '$v', not the previous kernel's"
+fi
+for k in $(printf '%s\n' "$kver" "$newkver" | sort -u); do
+	v=$(step 4 remove "after purge: $k")
+	[[ $v == "0 initoverlayfs files in the initramfs" ]] || boot_fail "after the purge, initrd.img-$k: $v"
+done
+v=$(step 4 remove "after purge: /boot")
+[[ $v == none ]] || boot_fail "after the purge, left in /boot: $v"
+
+step_boot 5 classic
+check_boot 5 classic original "$newkver"
+echo "PASS: $BOOT_TEST_NAME"
