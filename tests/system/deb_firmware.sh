@@ -27,7 +27,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../boot/lib/common.sh"
 . "$here/../boot/lib/kernels.sh"
 . "$here/../boot/lib/qemu.sh"
-. "$here/../boot/lib/pair.sh"
 . "$here/lib/system.sh"
 . "$here/lib/check.sh"
 boot_test_init
@@ -39,13 +38,9 @@ deb=""  # set by system_deb_test_setup
 system_deb_test_setup "${2:-}"
 kver=$SYSTEM_KVER
 variant=initramfs-tools-dep
-# The kernel update: the newest 6.12 package of the suite (its -unsigned
-# build, which is what Debian 12 serves for the newest point release).
-newpkg=${SYSTEM_NEW_KERNEL_PKG:-linux-image-6.12.118+deb12-amd64-unsigned}
+reduced=0
+[[ ${SYSTEM_FIRMWARE_REDUCED:-0} == 1 && ${IOFS_FULL:-0} != 1 ]] && reduced=1
 
-vdir=$SCRATCH/variant
-mkdir -p "$vdir"
-cp -- "$(system_variant_dir "$variant")/info" "$vdir/"
 root=$SCRATCH/rootdir
 system_root_copy "$variant" "$root" || boot_fail "system_root_copy failed"
 apt_log=$SCRATCH/apt.log
@@ -71,29 +66,32 @@ esac
 cp -- "$deb" "$root/tmp/initoverlayfs.deb"
 sys_apt install --no-install-recommends /tmp/initoverlayfs.deb
 rm -f -- "$root/tmp/initoverlayfs.deb"
-# The newer kernel package, for the guest to install (it has no network).
-sys_apt install --download-only --no-install-recommends "$newpkg"
-newdeb=$(find "$(_sys_cache)/debs" -maxdepth 1 -name "${newpkg}_*.deb" | sort -V | tail -n 1)
-[[ -f $newdeb ]] || boot_fail "no $newpkg package downloaded"
-newkver=$(dpkg-deb -f "$newdeb" Package | sed -E 's/^linux-image-//; s/-unsigned$//')
-cp -- "$newdeb" "$root/var/tmp/newkernel.deb"
+# The kernel update, for the guest to install (it has no network): the
+# newest 6.12 package the suite serves (its -unsigned build, which is what
+# Debian 12 has for the newest point releases), unless SYSTEM_NEW_KERNEL_PKG.
+guest_newdeb=''
+newkver=$kver
+if ((reduced)); then
+	boot_log "reduced form: no kernel update (IOFS_FULL=1 for all five boots)"
+else
+	newpkg=${SYSTEM_NEW_KERNEL_PKG:-$(system_chroot "$root" apt-cache pkgnames linux-image-6.12. |
+		grep -E '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' | sort -V | tail -n 1)}
+	[[ -n $newpkg && $newpkg != "linux-image-$kver-unsigned" ]] || boot_fail "no 6.12 kernel package newer than $kver"
+	sys_apt install --download-only --no-install-recommends "$newpkg"
+	newdeb=$(find "$(_sys_cache)/debs" -maxdepth 1 -name "${newpkg}_*.deb" | sort -V | tail -n 1)
+	[[ -f $newdeb ]] || boot_fail "no $newpkg package downloaded"
+	newkver=$(dpkg-deb -f "$newdeb" Package | sed -E 's/^linux-image-//; s/-unsigned$//')
+	cp -- "$newdeb" "$root/var/tmp/newkernel.deb"
+	guest_newdeb=/var/tmp/newkernel.deb
+	boot_log "kernels: $kver, then $newkver ($(basename "$newdeb"))"
+fi
 find "$root/var/lib/apt/lists" -maxdepth 1 -type f -delete
-boot_log "kernels: $kver, then $newkver ($(basename "$newdeb"))"
 
 install -m 0755 -- "$here/guest/iofs-firmware-step" "$root/usr/local/sbin/"
 install -m 0644 -- "$here/guest/iofs-firmware-step.service" "$root/etc/systemd/system/"
 mkdir -p "$root/etc/systemd/system/multi-user.target.wants" "$root/var/lib/iofs-firmware"
 ln -sf ../iofs-firmware-step.service "$root/etc/systemd/system/multi-user.target.wants/"
 echo install >"$root/var/lib/iofs-firmware/stage"
-reduced=0
-[[ ${SYSTEM_FIRMWARE_REDUCED:-0} == 1 && ${IOFS_FULL:-0} != 1 ]] && reduced=1
-guest_newdeb=/var/tmp/newkernel.deb
-if ((reduced)); then
-	boot_log "reduced form: no kernel update (IOFS_FULL=1 for all five boots)"
-	rm -f -- "$root/var/tmp/newkernel.deb"
-	guest_newdeb=''
-	newkver=$kver
-fi
 cat >"$root/etc/iofs-firmware.conf" <<EOF
 LOADER=$loader
 DISK=/dev/vda
