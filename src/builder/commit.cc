@@ -7,9 +7,13 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdio>
 #include <cstdlib>
 
+#include "builder/boot_entries.h"
+#include "builder/inspect.h"
 #include "builder/interrupt.h"
+#include "builder/mapped_file.h"
 #include "builder/partition_writer.h"
 #include "builder/say.h"
 #include "core/erofs_superblock.h"
@@ -204,15 +208,58 @@ Result<void> commit_outputs(OutputTemps& temps, const OutputPaths& out, const Bu
   TRY(sync_dir(dirfd.get(), o.output_dir));
   crash_point("mini-rename");
   if (!separate_image) return {};
-  // The old mini initramfs is gone from the disk: the images it and any
-  // crashed build before it named serve nothing now.
-  for (const std::string& name :
-       earlier_images(TRY(list_dir(o.output_dir)), kernel.image_name, out.image_name, kernel.kver)) {
-    std::string path = o.output_dir + "/" + name;
+  // The old mini initramfs is gone from the output directory: the images
+  // it and any crashed build before it named serve nothing now, unless a
+  // copy of it in a boot loader entry still names one.
+  TRY(remove_unused_images(o.output_dir, kernel.image_name, out.image_name, kernel.kver, o.verbose));
+  return sync_dir(dirfd.get(), o.output_dir);
+}
+
+Result<void> remove_unused_images(const std::string& dir, std::string_view base,
+                                  std::string_view keep, std::string_view kver, bool verbose) {
+  const std::vector<std::string> earlier = earlier_images(TRY(list_dir(dir)), base, keep, kver);
+  if (earlier.empty()) return {};
+  auto mountinfo = sys::read_file("/proc/self/mountinfo");
+  auto named = images_named_by_entries(entry_roots(dir, mountinfo ? *mountinfo : std::string()));
+  if (!named) {
+    std::fprintf(stderr, "initoverlayfs-install: warning: keeping the earlier images in %s: "
+                 "cannot tell which the boot loader entries name: %s\n",
+                 dir.c_str(), named.error().message().c_str());
+    return {};
+  }
+  for (const std::string& name : earlier) {
+    std::string path = dir + "/" + name;
+    if (auto it = named->find(name); it != named->end()) {
+      std::printf("initoverlayfs-install: keeping %s: boot loader entry %s loads a mini "
+                  "initramfs that needs it (--prune removes it once that entry has the new one)\n",
+                  path.c_str(), it->second.c_str());
+      continue;
+    }
     if (::unlink(path.c_str()) != 0)
       return sys_error("remove the earlier image", path + " (the new pair is in place)");
-    Say{o.verbose}("removed the earlier image ", path);
+    Say{verbose}("removed the earlier image ", path);
   }
+  return {};
+}
+
+Result<void> prune_images(const BuilderOptions& o) {
+  const KernelChoice k = output_names(o);
+  // The image the output directory's mini initramfs names stays; a
+  // classic initramfs there (or none) names nothing.
+  std::string keep;
+  const std::string mini = o.output_dir + "/" + k.initramfs_name;
+  if (auto file = MappedFile::open(mini)) {
+    auto in = inspect_mini_initramfs(file->view());
+    if (in && in->is_mini) {
+      if (!in->has_config || in->config.fs.empty())
+        return fail("prune", mini + ": a mini initramfs without the image's name in its configuration; removing nothing");
+      keep = in->config.fs.substr(in->config.fs.rfind('/') + 1);
+    }
+  } else if (file.error().err != ENOENT) {
+    return std::unexpected(file.error());
+  }
+  UniqueFd dirfd = TRY(sys::open(o.output_dir, O_RDONLY | O_DIRECTORY));
+  TRY(remove_unused_images(o.output_dir, k.image_name, keep, k.kver, o.verbose));
   return sync_dir(dirfd.get(), o.output_dir);
 }
 

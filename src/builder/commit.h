@@ -13,7 +13,10 @@
 //   3. the mini initramfs, synced under its temporary name, is renamed over
 //      the old one, the one step that switches the pair; the directory is
 //      synced;
-//   4. only then are the images of earlier builds for this name removed.
+//   4. only then are the images of earlier builds for this name removed,
+//      but for those a boot loader entry's copy of an earlier mini
+//      initramfs still names (boot_entries.h): prune_images removes them
+//      once the entry has a copy of the new one.
 // A crash before 3 leaves the old pair and an unused new image (removed by
 // the next build, step 4); after 3, the new pair and old images. With the
 // image inside the mini initramfs (placement initrd) step 3 alone does it.
@@ -52,6 +55,18 @@ Result<void> sync_output(const std::string& path);
 // images are removed.
 Result<void> commit_outputs(OutputTemps& temps, const OutputPaths& out, const BuilderOptions& o,
                             const BootTarget& target, const KernelChoice& kernel);
+
+// Removes the earlier images of `base` in `dir` (earlier_images), but
+// `keep` and those a boot loader entry still names; says which it keeps.
+// When the entries cannot be read, keeps them all, with a warning.
+Result<void> remove_unused_images(const std::string& dir, std::string_view base,
+                                  std::string_view keep, std::string_view kver, bool verbose);
+
+// --prune: for the kernel of `o` (--kver, else the running one), removes
+// the earlier images in the output directory that neither its mini
+// initramfs nor a boot loader entry names. Run by the kernel-install
+// plugin once kernel-install has copied the new mini initramfs.
+Result<void> prune_images(const BuilderOptions& o);
 
 // Pure helpers, for the tests.
 // BASE.EXT with "-" and the first 8 hex digits of `uuid` before ".EXT"

@@ -31,22 +31,27 @@ Result<std::string> find_early_boot_program(const std::string& given) {
                   "; use --early-boot-program"));
 }
 
-Result<KernelChoice> resolve_kernel(const BuilderOptions& o) {
+KernelChoice output_names(const BuilderOptions& o) {
   KernelChoice k{o.kver, o.moddir, o.initramfs_name, o.image_name, {}};
   if (k.kver.empty()) {
     struct utsname u;
     ::uname(&u);
     k.kver = u.release;
   }
+  if (k.initramfs_name.empty())  // as Debian's dracut names it, when standing in for it
+    k.initramfs_name = o.dracut_wrapper ? "initrd.img-" + k.kver : "initramfs-" + k.kver + ".img";
+  if (k.image_name.empty()) k.image_name = "initoverlayfs-" + k.kver + ".img";
+  return k;
+}
+
+Result<KernelChoice> resolve_kernel(const BuilderOptions& o) {
+  KernelChoice k = output_names(o);
   if (k.moddir.empty()) {
     for (std::string d : {"/lib/modules/" + k.kver, "/usr/lib/modules/" + k.kver})
       if (sys::exists(d)) { k.moddir = d; break; }
     if (k.moddir.empty())
       return fail("find modules of kernel", k.kver + ": no /lib/modules/" + k.kver + "; use --moddir");
   }
-  if (k.initramfs_name.empty())  // as Debian's dracut names it, when standing in for it
-    k.initramfs_name = o.dracut_wrapper ? "initrd.img-" + k.kver : "initramfs-" + k.kver + ".img";
-  if (k.image_name.empty()) k.image_name = "initoverlayfs-" + k.kver + ".img";
   k.program = TRY(find_early_boot_program(o.early_boot_program));
   Say{o.verbose}("kernel ", k.kver, ", modules from ", k.moddir, ", /init from ", k.program);
   for (const std::string& name : {k.initramfs_name, k.image_name}) {

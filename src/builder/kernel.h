@@ -17,6 +17,10 @@ struct KernelChoice {
   std::string program;         // the early-boot program
 };
 
+// The kernel version (--kver, else the running kernel's) and the two
+// output names, with their defaults; moddir as given.
+KernelChoice output_names(const BuilderOptions& o);
+
 // Also refuses to replace existing outputs without -f, and an output
 // directory that is not one.
 Result<KernelChoice> resolve_kernel(const BuilderOptions& o);

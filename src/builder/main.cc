@@ -126,6 +126,13 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (opts->mode == Mode::prune) {
+    if (auto r = prune_images(*opts); !r) {
+      std::fprintf(stderr, "initoverlayfs-install: error: %s\n", r.error().message().c_str());
+      return 1;
+    }
+    return 0;
+  }
   install_interrupt_handlers();
   int rc = 0;
   {

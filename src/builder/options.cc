@@ -46,6 +46,7 @@ constexpr BuilderOption kOptions[] = {
     {"--hook", "", none},
     {"--verbose", "-v", none},
     {"--inspect", "", optional},
+    {"--prune", "", none},
     {"--help", "-h", none},
     {"--version", "", none},
 };
@@ -165,6 +166,10 @@ Checking:
                             configuration and modules, and whether the image
                             it expects is present and matches (exit status
                             0: yes; 1: a problem; 3: not a mini initramfs)
+  --prune                   remove the kernel's earlier images from the
+                            output directory that neither its mini initramfs
+                            nor a boot loader entry's copy of one needs (the
+                            kernel-install plugin runs it after the copy)
   -v, --verbose             explain each step
   -h, --help                this text
   --version                 print the version
@@ -213,6 +218,7 @@ Result<void> parse_builder_args(const std::vector<std::string>& args, BuilderOpt
       if (inline_value) o.inspect_file = *inline_value;
       else if (i + 1 < args.size() && !args[i + 1].starts_with('-')) o.inspect_file = args[++i];
     }
+    else if (arg == "--prune") { TRY(no_value()); o.mode = Mode::prune; }
     else if (arg == "--hostonly") { TRY(no_value()); o.hostonly = true; }
     else if (arg == "--no-hostonly") { TRY(no_value()); o.hostonly = false; }
     else if (arg == "--no-config") { TRY(no_value()); o.no_config = true; }

@@ -13,7 +13,7 @@
 
 namespace iofs {
 
-enum class Mode { build, help, version, inspect };
+enum class Mode { build, help, version, inspect, prune };
 
 // What the mini initramfs runs (--mode):
 //   init     the early-boot program as /init, PID 1 (the default)

@@ -75,6 +75,7 @@ dpkg-deb -c "$deb" >"$SCRATCH/contents"
 for f in ./usr/bin/initoverlayfs-install ./usr/sbin/initoverlayfs ./etc/initoverlayfs/install.conf \
 	./etc/initramfs/post-update.d/initoverlayfs ./etc/kernel/postinst.d/zz-initoverlayfs \
 	./etc/kernel/postrm.d/initoverlayfs ./usr/lib/kernel/install.d/50-initoverlayfs.install \
+	./usr/lib/kernel/install.d/95-initoverlayfs-prune.install \
 	./usr/share/man/man8/initoverlayfs.8.gz ./usr/share/man/man8/initoverlayfs-install.8.gz \
 	./usr/share/man/man5/initoverlayfs.conf.5.gz ./usr/share/man/man5/initoverlayfs-install.conf.5.gz; do
 	grep -q " $f\$" "$SCRATCH/contents" || fail "the package lacks $f"
@@ -278,7 +279,8 @@ deb_chroot_run dpkg --purge initoverlayfs >"$SCRATCH/purge.log" 2>&1 || {
 }
 for f in /usr/bin/initoverlayfs-install /usr/sbin/initoverlayfs /etc/initoverlayfs/install.conf \
 	/etc/initoverlayfs /etc/initramfs/post-update.d/initoverlayfs /etc/kernel/postinst.d/zz-initoverlayfs \
-	/etc/kernel/postrm.d/initoverlayfs /usr/lib/kernel/install.d/50-initoverlayfs.install; do
+	/etc/kernel/postrm.d/initoverlayfs /usr/lib/kernel/install.d/50-initoverlayfs.install \
+	/usr/lib/kernel/install.d/95-initoverlayfs-prune.install; do
 	[[ ! -e $root$f ]] || fail "$f is left after purge"
 done
 cat "$SCRATCH/purge.log" >&2

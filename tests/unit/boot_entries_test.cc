@@ -1,0 +1,127 @@
+// Which images boot loader entries still need (builder/boot_entries.h):
+// systemd-boot's copy of the mini initramfs in its entry directory names
+// the image of the build before until kernel-install replaces it, and the
+// builder must keep that image until then (a crash in between would leave
+// an entry whose image is gone). One test per layout kernel-install makes.
+#include "builder/boot_entries.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "builder/cpio.h"
+#include "builder/mini_initramfs.h"
+#include "core/strings.h"
+
+using namespace iofs;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string mini_naming(std::string_view image) {
+  std::string out;
+  CpioWriter w(out);
+  auto file = [&](std::string name, std::string data) {
+    w.add(CpioEntry{.name = std::move(name), .mode = S_IFREG | 0644, .data = std::move(data)});
+  };
+  file(std::string(kMiniInitramfsMarker), "initoverlayfs-install 9.8.7\n");
+  file("etc/initoverlayfs.conf", str("placement bootfs\nbootfs UUID=1E0F-A7B3\nfs ", image, "\n"));
+  w.finish();
+  return out;
+}
+
+std::string classic() {
+  std::string out;
+  CpioWriter w(out);
+  w.add(CpioEntry{.name = "init", .mode = S_IFREG | 0755, .data = "#!/bin/sh\n"});
+  w.finish();
+  return out;
+}
+
+class BootEntries : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/iofs-entries-XXXXXX";
+    ASSERT_TRUE(::mkdtemp(tmpl));
+    root_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  void put(const std::string& rel, const std::string& data) {
+    fs::path p = fs::path(root_) / rel;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << data;
+  }
+  std::string root_;
+};
+
+}  // namespace
+
+TEST(BootEntriesParse, InitrdLines) {
+  EXPECT_EQ(entry_initrds("title Debian\nversion 6.12\n"
+                          "linux /mid/6.12/linux\n"
+                          "initrd /mid/6.12/microcode /mid/6.12/initrd.img-6.12\n"
+                          "\tinitrd\t/extra.img\n"
+                          "initrdx /not-this\n"
+                          "options root=LABEL=r initrd=/nor-this\n"),
+            (std::vector<std::string>{"/mid/6.12/microcode", "/mid/6.12/initrd.img-6.12", "/extra.img"}));
+  EXPECT_TRUE(entry_initrds("").empty());
+  EXPECT_TRUE(entry_initrds("initrd\n").empty());
+  EXPECT_TRUE(entry_initrds(std::string("\0\xff initrd", 9)).empty());
+}
+
+// /boot the ESP (or XBOOTLDR): the entry's copy of the old mini initramfs
+// names the old image until kernel-install copies the new one.
+TEST_F(BootEntries, CopyOfAnEarlierMiniKeepsItsImage) {
+  put("loader/entries/mid-6.12.conf", "linux /mid/6.12/linux\ninitrd /mid/6.12/initrd.img-6.12\n");
+  put("mid/6.12/initrd.img-6.12", mini_naming("/initoverlayfs-6.12-0123abcd.img"));
+  // Another kernel's entry, whose initrd is classic: names nothing.
+  put("loader/entries/mid-6.1.conf", "linux /mid/6.1/linux\ninitrd /mid/6.1/initrd.img-6.1\n");
+  put("mid/6.1/initrd.img-6.1", classic());
+  // An entry whose initrd is gone, and one that is no initramfs at all.
+  put("loader/entries/gone.conf", "initrd /mid/gone/initrd\n");
+  put("loader/entries/garbage.conf", "initrd /garbage\n");
+  put("garbage", std::string(4096, '\x5a'));
+  put("loader/entries/not-an-entry.txt", "initrd /mid/6.12/initrd.img-6.12\n");
+  auto named = images_named_by_entries({root_});
+  ASSERT_TRUE(named) << named.error().message();
+  ASSERT_EQ(named->size(), 1u);
+  EXPECT_EQ(named->begin()->first, "initoverlayfs-6.12-0123abcd.img");
+  EXPECT_EQ(named->begin()->second, root_ + "/loader/entries/mid-6.12.conf");
+}
+
+// /boot on the root filesystem: the configuration's path has /boot in
+// front; the image's file name is what the output directory holds.
+TEST_F(BootEntries, ImagePathBelowTheRootOfItsFilesystem) {
+  put("loader/entries/a.conf", "initrd mid/k/initrd\n");
+  put("mid/k/initrd", mini_naming("/boot/initoverlayfs-k-89abcdef.img"));
+  auto named = images_named_by_entries({root_});
+  ASSERT_TRUE(named) << named.error().message();
+  EXPECT_EQ(named->count("initoverlayfs-k-89abcdef.img"), 1u);
+}
+
+TEST_F(BootEntries, NoEntriesNameNothing) {
+  auto named = images_named_by_entries({root_, root_ + "/missing"});
+  ASSERT_TRUE(named) << named.error().message();
+  EXPECT_TRUE(named->empty());
+}
+
+// An initrd that exists but cannot be read: the caller cannot tell what it
+// needs, so it is an error (the builder then keeps every earlier image).
+TEST_F(BootEntries, UnreadableInitrdIsAnError) {
+  put("loader/entries/a.conf", "initrd /dir-not-file\n");
+  fs::create_directories(fs::path(root_) / "dir-not-file");
+  EXPECT_FALSE(images_named_by_entries({root_}));
+}
+
+TEST_F(BootEntries, RootsStartAtTheOutputDirectorysMount) {
+  fs::create_directories(fs::path(root_) / "sub/dir");
+  std::string mountinfo = str("1 0 8:1 / / rw - ext4 /dev/vda1 rw\n2 1 8:2 / ", root_,
+                              " rw - vfat /dev/vda2 rw\n");
+  auto roots = entry_roots(root_ + "/sub/dir", mountinfo);
+  ASSERT_FALSE(roots.empty());
+  EXPECT_EQ(roots.front(), fs::canonical(root_).string());
+  for (size_t i = 0; i < roots.size(); ++i)
+    for (size_t j = i + 1; j < roots.size(); ++j) EXPECT_NE(roots[i], roots[j]);
+}
