@@ -3,25 +3,37 @@
 # bootloader, no QEMU -kernel/-initrd, through the package's whole life:
 #   grub    a GPT disk (BIOS boot partition, /boot ext4, root ext4) with
 #           grub-pc, booted by SeaBIOS;
+#   sdboot  a GPT disk (the EFI system partition, vfat, mounted as /boot;
+#           root ext4) booted by OVMF, systemd-boot installed by its
+#           package at the first boot: Boot Loader Specification entries
+#           through kernel-install (/boot/loader/entries, the mini
+#           initramfs copied to /boot/ENTRY-TOKEN/KVER/);
 # with initramfs-tools (host-only: everything runs on the guest, under TCG)
 # and the .deb installed. Five boots, each one step of
 # guest/iofs-firmware-step, the first one playing the installer:
-#   1 (-kernel, classic)   the bootloader installed, update-initramfs -u
-#                          (the hook converts), update-grub
-#   2 firmware: KVER       the converted pair; a newer kernel package
-#                          installed (its hooks convert it, add its entry)
+#   1 (-kernel, classic)   the bootloader installed (grub-install, or the
+#                          systemd-boot package), update-initramfs -u (the
+#                          hook converts), update-grub
+#   2 firmware: KVER       the converted pair; sdboot: update-initramfs -u
+#                          again (the entry's copy of the old mini initramfs
+#                          keeps its image until kernel-install has copied
+#                          the new one, then --prune removes it); a newer
+#                          kernel package installed (its hooks convert it,
+#                          add its entry)
 #   3 firmware: NEWKVER    the default entry, now the newer kernel's pair;
 #                          the previous kernel's entry picked for one boot
 #   4 firmware: KVER       the previous kernel's entry; the package purged
 #   5 firmware: NEWKVER    classic again
 # Every firmware boot must reach multi-user with no failed unit; the menu
-# entry that booted (grub.cfg's entry for this kernel command line) must
-# name the initramfs file that --inspect finds to be a good mini initramfs
-# with its image (boots 2-4) or, after the purge, a classic one.
+# entry that booted (grub.cfg's entry for this kernel command line;
+# systemd-boot's LoaderEntrySelected) must name the initramfs file that
+# --inspect finds to be a good mini initramfs with its image (boots 2-4)
+# or, after the purge, a classic one.
 # SYSTEM_FIRMWARE_REDUCED=1 (the suite's reduced form, what CI runs; not
-# with IOFS_FULL=1): no kernel update, so boots 1, 2, 4 and 5 only, all
-# with KVER; the kernel update through the hooks is system.deb_kernel_*'s.
-# Usage: deb_firmware.sh grub [PATH/TO/initoverlayfs_*.deb]
+# with IOFS_FULL=1): no kernel update and no previous kernel, so three
+# boots, all with KVER: 1, then 2 with boot 4's purge, then 5; the kernel
+# update through the hooks is system.deb_kernel_*'s.
+# Usage: deb_firmware.sh grub|sdboot [PATH/TO/initoverlayfs_*.deb]
 # (default package: the newest in $IOFS_DEB_DIR, as deb_kernel.sh).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../boot/lib/common.sh"
@@ -32,7 +44,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 boot_test_init
 [[ $(id -u) == 0 ]] || boot_skip "needs root"
 loader=${1:-}
-[[ $loader =~ ^(grub)$ ]] || boot_fail "usage: $0 grub [DEB]"
+[[ $loader =~ ^(grub|sdboot)$ ]] || boot_fail "usage: $0 grub|sdboot [DEB]"
 BOOT_TEST_NAME+=" $loader"
 deb=""  # set by system_deb_test_setup
 system_deb_test_setup "${2:-}"
@@ -61,6 +73,27 @@ grub)
 		-e 's/^GRUB_CMDLINE_LINUX=.*/GRUB_CMDLINE_LINUX="console=ttyS0 panic=-1"/' "$root/etc/default/grub"
 	printf '%s\n' 'GRUB_TERMINAL=serial' 'GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"' \
 		'GRUB_DISABLE_OS_PROBER=true' >>"$root/etc/default/grub"
+	;;
+sdboot)
+	# Before systemd-boot: the ESP mounted as /boot (checked by fsck.fat,
+	# pass 2), and the kernel command line kernel-install writes into the
+	# entries. The packages go to the guest, whose first boot installs
+	# them: their postinst runs bootctl install, which needs the mounted
+	# ESP and the firmware's variables, then kernel-install add.
+	sys_apt install --no-install-recommends dosfstools
+	sed -i "s|^UUID=$SYSTEM_BOOT_UUID /boot ext4 [^ ]* [0-9] [0-9]|UUID=$SYSTEM_BOOT_VFAT_UUID /boot vfat umask=0077 0 2|" \
+		"$root/etc/fstab"
+	grep -q " /boot vfat " "$root/etc/fstab" || boot_fail "no /boot line in fstab to make vfat"
+	echo "root=LABEL=$SYSTEM_ROOT_LABEL ro console=ttyS0 panic=-1" >"$root/etc/kernel/cmdline"
+	mkdir -p "$root/var/tmp/sdboot"
+	for p in $(system_chroot "$root" apt-get -s install --no-install-recommends systemd-boot | sed -n 's/^Inst \([^ ]*\) .*/\1/p'); do
+		sys_apt install --download-only --no-install-recommends "$p"
+		d=$(find "$(_sys_cache)/debs" -maxdepth 1 -name "${p}_*.deb" | sort -V | tail -n 1)
+		[[ -f $d ]] || boot_fail "no $p package downloaded"
+		cp -- "$d" "$root/var/tmp/sdboot/"
+	done
+	[[ -n $(find "$root/var/tmp/sdboot" -name 'systemd-boot_*.deb') ]] || boot_fail "no systemd-boot package for the guest"
+	boot_log "for the guest to install: $(cd "$root/var/tmp/sdboot" && echo *.deb)"
 	;;
 esac
 cp -- "$deb" "$root/tmp/initoverlayfs.deb"
@@ -106,13 +139,22 @@ inst=$SCRATCH/installer
 mkdir -p "$inst"
 cp -- "$root/boot/vmlinuz-$kver" "$root/boot/initrd.img-$kver" "$inst/"
 
-# The disk, partitioned as Debian's installer does for BIOS on GPT:
-# 1 MiB BIOS boot partition (GRUB's core image), /boot (fstab's UUID, fsck
-# pass 2), the root (LABEL=$SYSTEM_ROOT_LABEL).
+# The disk, partitioned as Debian's installer does on GPT: for BIOS a 1 MiB
+# BIOS boot partition (GRUB's core image) and /boot ext4 (fstab's UUID,
+# fsck pass 2); for UEFI the ESP (vfat, its serial fstab's UUID). Then
+# the root (LABEL=$SYSTEM_ROOT_LABEL).
 disk=$SCRATCH/disk.img
 boot_mib=512
-disk_ext4_make "$SCRATCH/boot.part" "$boot_mib" "$SYSTEM_BOOT_LABEL" "$SYSTEM_BOOT_UUID" "$root/boot" ||
-	boot_fail "making /boot failed"
+if [[ $loader == sdboot ]]; then
+	# The host's kernel may have no vfat: mtools writes it unmounted.
+	truncate -s "${boot_mib}M" "$SCRATCH/boot.part" &&
+		mkfs.vfat -F 32 -n "${SYSTEM_BOOT_LABEL^^}" -i "$SYSTEM_BOOT_VFAT_SERIAL" "$SCRATCH/boot.part" >/dev/null &&
+		(cd "$root/boot" && MTOOLS_SKIP_CHECK=1 mcopy -s -p -Q -i "$SCRATCH/boot.part" ./* ::/) ||
+		boot_fail "making the ESP failed"
+else
+	disk_ext4_make "$SCRATCH/boot.part" "$boot_mib" "$SYSTEM_BOOT_LABEL" "$SYSTEM_BOOT_UUID" "$root/boot" ||
+		boot_fail "making /boot failed"
+fi
 find "$root/boot" -mindepth 1 -delete
 mib=$(du -sm -- "$root" | cut -f1)
 # Room for the second kernel's modules and two initramfs generations.
@@ -121,12 +163,28 @@ disk_ext4_make "$SCRATCH/root.part" "$root_mib" "$SYSTEM_ROOT_LABEL" "$(cat /pro
 	boot_fail "making the root filesystem failed"
 rm -rf -- "$root"
 truncate -s $((2 + boot_mib + root_mib + 1))M "$disk"
+if [[ $loader == sdboot ]]; then
+	first='start=2048, size=2048, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=unused'
+	bootpart="start=4096, size=$((boot_mib * 2048)), type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=esp"
+else
+	first='start=2048, size=2048, type=21686148-6449-6E6F-744E-656564454649, name=bios'
+	bootpart="start=4096, size=$((boot_mib * 2048)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=boot"
+fi
 sfdisk -q "$disk" <<EOF || boot_fail "partitioning $disk failed"
 label: gpt
-start=2048, size=2048, type=21686148-6449-6E6F-744E-656564454649, name=bios
-start=4096, size=$((boot_mib * 2048)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=boot
+$first
+$bootpart
 start=$(((2 + boot_mib) * 2048)), size=$((root_mib * 2048)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=root
 EOF
+# UEFI: OVMF's code read-only, its variables (Boot####, BootOrder,
+# systemd-boot's) a copy of their own, kept across the boots.
+firmware=()
+if [[ $loader == sdboot ]]; then
+	cp -- /usr/share/OVMF/OVMF_VARS_4M.fd "$SCRATCH/OVMF_VARS.fd" || boot_fail "no OVMF (package ovmf)"
+	# shellcheck disable=SC2054 # the commas are part of the option values
+	firmware=(-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
+		-drive "if=pflash,format=raw,unit=1,file=$SCRATCH/OVMF_VARS.fd")
+fi
 if ! dd if="$SCRATCH/boot.part" of="$disk" bs=1M seek=2 conv=notrunc,sparse status=none ||
 	! dd if="$SCRATCH/root.part" of="$disk" bs=1M seek=$((2 + boot_mib)) conv=notrunc,sparse status=none; then
 	boot_fail "writing the partitions failed"
@@ -148,7 +206,7 @@ step_boot() {
 	# No icount: nothing here is timed, and the steps run update-initramfs,
 	# the builder and dpkg at TCG's full speed.
 	QEMU_ICOUNT=0 QEMU_TIMEOUT=${QEMU_SETUP_TIMEOUT:-1800} qemu_boot "${kargs[@]}" "$log" \
-		${words[@]+"${words[@]}"} -- -drive "file=$disk,format=raw,if=virtio" || rc=$?
+		${words[@]+"${words[@]}"} -- ${firmware[@]+"${firmware[@]}"} -drive "file=$disk,format=raw,if=virtio" || rc=$?
 	boot_log "boot $n ended after $QEMU_BOOT_WALL s wall (qemu status $rc)"
 	tr -d '\r' <"$log" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' >"$log.txt"
 	if ! grep -aq "^IOFS-STEP $stage done" "$log.txt"; then
@@ -156,6 +214,20 @@ step_boot() {
 		boot_fail "boot $n: step $stage did not finish (qemu status $rc)"
 	fi
 	grep -aE "^IOFS-STEP $stage" "$log.txt" | grep -v inspect-out >&2 || true
+}
+layout=own
+[[ $loader == sdboot ]] && layout=vfat
+# initrd_pattern KVER: the initrd KVER's menu entry names, as a regex:
+# GRUB's /initrd.img-KVER; systemd-boot's copy kernel-install makes in the
+# entry directory, /ENTRY-TOKEN/KVER/initrd.img-KVER (the token: the
+# machine ID).
+initrd_pattern() {
+	local k
+	k=$(sed 's/[.+]/\\&/g' <<<"$1")
+	case $loader in
+	grub) echo "/initrd\\.img-$k" ;;
+	sdboot) echo "/[0-9a-f]{32}/$k/initrd\\.img-$k" ;;
+	esac
 }
 # step N STAGE KEY: what boot N's step said for KEY.
 step() { sed -n "s|^IOFS-STEP $2 $3: ||p" "$SCRATCH/boot$1.log.txt" | head -n 1; }
@@ -166,11 +238,11 @@ step() { sed -n "s|^IOFS-STEP $2 $3: ||p" "$SCRATCH/boot$1.log.txt" | head -n 1;
 check_boot() {
 	local n=$1 stage=$2 kind=$3 k=$4 log=$SCRATCH/boot$1.log v
 	SYSTEM_PROBLEMS=()
-	system_check "$log" "$kind" own
+	system_check "$log" "$kind" "$layout"
 	v=$(system_report "$log" begin)
 	[[ $v == "$k" ]] || SYSTEM_PROBLEMS+=("booted kernel $v, not $k")
 	v=$(step "$n" "$stage" initrd)
-	[[ $v == "/initrd.img-$k" ]] || SYSTEM_PROBLEMS+=("the menu entry that booted names initrd '$v', not /initrd.img-$k")
+	[[ $v =~ ^$(initrd_pattern "$k")$ ]] || SYSTEM_PROBLEMS+=("the menu entry that booted names initrd '$v', not $(initrd_pattern "$k")")
 	v=$(step "$n" "$stage" inspect)
 	if [[ $kind == initoverlayfs ]]; then
 		[[ $v == 0 ]] || SYSTEM_PROBLEMS+=("--inspect of the entry's initrd: exit $v, not 0 (a good pair): $(grep -a "inspect-out" "$log.txt" | tail -n 5 | paste -sd';')")
@@ -186,29 +258,54 @@ check_boot() {
 	boot_log "boot $n: $k from entry '$(step "$n" "$stage" entry)', $kind, multi-user, nothing failed"
 }
 
+# entry_pattern KVER: the name of KVER's menu entry, as a glob.
+entry_pattern() {
+	case $loader in
+	grub) echo "*with Linux $1" ;;
+	sdboot) echo "*-$1.conf" ;;
+	esac
+}
+
 step_boot 1 install
 grep -aq 'initoverlayfs-install' "$SCRATCH/boot1.log.txt" || boot_fail "boot 1: update-initramfs did not run the initoverlayfs hook"
 grep -aE 'initoverlayfs-install: |placement' "$SCRATCH/boot1.log.txt" | head -n 20 >&2 || true
 
 step_boot 2 update
 check_boot 2 update initoverlayfs "$kver"
-if ((!reduced)); then
+if [[ $loader == sdboot ]]; then
+	# update-initramfs -u on the converted machine: the new pair made, the
+	# image the entry's copy still named kept until kernel-install copied
+	# the new mini initramfs, then removed by --prune.
+	v=$(step 2 update "rebuild: kept the entry's image")
+	[[ $v == yes ]] || boot_fail "boot 2: the rebuild did not keep the image the entry's old mini initramfs names ($v)"
+	v=$(step 2 update "rebuild: images of $kver")
+	[[ $v == 1 ]] || boot_fail "boot 2: after the rebuild /boot has $v images of $kver, not 1 (the earlier one not pruned?)"
+	v=$(step 2 update "rebuild: entry initrd")
+	[[ $v == 0 ]] || boot_fail "boot 2: after the rebuild --inspect of the entry's initrd: exit $v, not 0"
+fi
+purge_boot=4 purge_stage=remove
+if ((reduced)); then
+	# Boot 2 purged the package too.
+	purge_boot=2 purge_stage=update
+else
 	grep -aq "^IOFS-STEP update installed $newkver" "$SCRATCH/boot2.log.txt" || boot_fail "boot 2: $newkver not installed"
 	step_boot 3 previous
 	check_boot 3 previous initoverlayfs "$newkver"
-fi
-
-step_boot 4 remove
-check_boot 4 remove initoverlayfs "$kver"
-if ((!reduced)); then
+	step_boot 4 remove
+	check_boot 4 remove initoverlayfs "$kver"
 	v=$(step 4 remove entry)
-	[[ $v == *"with Linux $kver" ]] || boot_fail "boot 4 came from entry '$v', not the previous kernel's"
+	# shellcheck disable=SC2053 # a glob
+	[[ $v == $(entry_pattern "$kver") ]] || boot_fail "boot 4 came from entry '$v', not the previous kernel's"
 fi
 for k in $(printf '%s\n' "$kver" "$newkver" | sort -u); do
-	v=$(step 4 remove "after purge: $k")
+	v=$(step "$purge_boot" "$purge_stage" "after purge: $k")
 	[[ $v == "0 initoverlayfs files in the initramfs" ]] || boot_fail "after the purge, initrd.img-$k: $v"
+	if [[ $loader == sdboot ]]; then
+		v=$(step "$purge_boot" "$purge_stage" "after purge: $k entry")
+		[[ $v == "0 initoverlayfs files in the initramfs" ]] || boot_fail "after the purge, the entry's initrd of $k: $v"
+	fi
 done
-v=$(step 4 remove "after purge: /boot")
+v=$(step "$purge_boot" "$purge_stage" "after purge: /boot")
 [[ $v == none ]] || boot_fail "after the purge, left in /boot: $v"
 
 step_boot 5 classic
