@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "builder/commit.h"
 #include "builder/cpio.h"
 #include "builder/mini_initramfs.h"
 #include "core/strings.h"
@@ -124,4 +125,38 @@ TEST_F(BootEntries, RootsStartAtTheOutputDirectorysMount) {
   EXPECT_EQ(roots.front(), fs::canonical(root_).string());
   for (size_t i = 0; i < roots.size(); ++i)
     for (size_t j = i + 1; j < roots.size(); ++j) EXPECT_NE(roots[i], roots[j]);
+}
+
+// --prune (the kernel-install plugin, after the entry got the new copy):
+// the image the output directory's mini initramfs names stays, and so do
+// other kernels' images; the earlier ones of this kernel go.
+TEST_F(BootEntries, PruneKeepsWhatTheMiniInitramfsNames) {
+  put("initrd.img-6.12", mini_naming("/initoverlayfs-6.12-0123abcd.img"));
+  for (const char* name : {"initoverlayfs-6.12-0123abcd.img", "initoverlayfs-6.12-89abcdef.img",
+                           "initoverlayfs-6.12.img", "initoverlayfs-6.1-00000000.img"})
+    put(name, "image");
+  BuilderOptions o;
+  o.kver = "6.12";
+  o.output_dir = root_;
+  o.initramfs_name = "initrd.img-6.12";
+  auto r = prune_images(o);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(fs::exists(root_ + "/initoverlayfs-6.12-0123abcd.img"));
+  EXPECT_TRUE(fs::exists(root_ + "/initoverlayfs-6.1-00000000.img"));
+  EXPECT_FALSE(fs::exists(root_ + "/initoverlayfs-6.12-89abcdef.img"));
+  EXPECT_FALSE(fs::exists(root_ + "/initoverlayfs-6.12.img"));
+}
+
+// After the purge the initramfs is classic: it names nothing, so every
+// earlier image of the kernel goes.
+TEST_F(BootEntries, PruneNextToAClassicInitramfsRemovesEveryEarlierImage) {
+  put("initrd.img-6.12", classic());
+  put("initoverlayfs-6.12-0123abcd.img", "image");
+  BuilderOptions o;
+  o.kver = "6.12";
+  o.output_dir = root_;
+  o.initramfs_name = "initrd.img-6.12";
+  ASSERT_TRUE(prune_images(o));
+  EXPECT_FALSE(fs::exists(root_ + "/initoverlayfs-6.12-0123abcd.img"));
+  EXPECT_TRUE(fs::exists(root_ + "/initrd.img-6.12"));
 }
