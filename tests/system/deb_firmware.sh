@@ -8,6 +8,11 @@
 #           package at the first boot: Boot Loader Specification entries
 #           through kernel-install (/boot/loader/entries, the mini
 #           initramfs copied to /boot/ENTRY-TOKEN/KVER/);
+#   sdboot-xbootldr  the same with /boot on an Extended Boot Loader
+#           partition (XBOOTLDR, vfat) and the ESP at /boot/efi, as
+#           systemd-boot users have it when the ESP is too small: the
+#           entries, kernels and the pair on XBOOTLDR, systemd-boot on the
+#           ESP;
 # with initramfs-tools (host-only: everything runs on the guest, under TCG)
 # and the .deb installed. Five boots, each one step of
 # guest/iofs-firmware-step, the first one playing the installer:
@@ -33,7 +38,7 @@
 # with IOFS_FULL=1): no kernel update and no previous kernel, so three
 # boots, all with KVER: 1, then 2 with boot 4's purge, then 5; the kernel
 # update through the hooks is system.deb_kernel_*'s.
-# Usage: deb_firmware.sh grub|sdboot [PATH/TO/initoverlayfs_*.deb]
+# Usage: deb_firmware.sh grub|sdboot|sdboot-xbootldr [PATH/TO/initoverlayfs_*.deb]
 # (default package: the newest in $IOFS_DEB_DIR, as deb_kernel.sh).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../boot/lib/common.sh"
@@ -44,7 +49,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 boot_test_init
 [[ $(id -u) == 0 ]] || boot_skip "needs root"
 loader=${1:-}
-[[ $loader =~ ^(grub|sdboot)$ ]] || boot_fail "usage: $0 grub|sdboot [DEB]"
+[[ $loader =~ ^(grub|sdboot|sdboot-xbootldr)$ ]] || boot_fail "usage: $0 grub|sdboot|sdboot-xbootldr [DEB]"
+# The ESP of sdboot-xbootldr, at /boot/efi: its volume serial and fstab's
+# UUID for it.
+esp_serial=7A1E5C02 esp_uuid=7A1E-5C02
 BOOT_TEST_NAME+=" $loader"
 deb=""  # set by system_deb_test_setup
 system_deb_test_setup "${2:-}"
@@ -74,16 +82,20 @@ grub)
 	printf '%s\n' 'GRUB_TERMINAL=serial' 'GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"' \
 		'GRUB_DISABLE_OS_PROBER=true' >>"$root/etc/default/grub"
 	;;
-sdboot)
-	# Before systemd-boot: the ESP mounted as /boot (checked by fsck.fat,
-	# pass 2), and the kernel command line kernel-install writes into the
-	# entries. The packages go to the guest, whose first boot installs
+sdboot*)
+	# Before systemd-boot: the ESP (or XBOOTLDR, and the ESP at /boot/efi)
+	# mounted as /boot (checked by fsck.fat, pass 2), and the kernel command
+	# line kernel-install writes into the entries. The packages go to the guest, whose first boot installs
 	# them: their postinst runs bootctl install, which needs the mounted
 	# ESP and the firmware's variables, then kernel-install add.
 	sys_apt install --no-install-recommends dosfstools
 	sed -i "s|^UUID=$SYSTEM_BOOT_UUID /boot ext4 [^ ]* [0-9] [0-9]|UUID=$SYSTEM_BOOT_VFAT_UUID /boot vfat umask=0077 0 2|" \
 		"$root/etc/fstab"
 	grep -q " /boot vfat " "$root/etc/fstab" || boot_fail "no /boot line in fstab to make vfat"
+	if [[ $loader == sdboot-xbootldr ]]; then
+		echo "UUID=$esp_uuid /boot/efi vfat umask=0077 0 2" >>"$root/etc/fstab"
+		mkdir -p "$root/boot/efi"
+	fi
 	echo "root=LABEL=$SYSTEM_ROOT_LABEL ro console=ttyS0 panic=-1" >"$root/etc/kernel/cmdline"
 	mkdir -p "$root/var/tmp/sdboot"
 	for p in $(system_chroot "$root" apt-get -s install --no-install-recommends systemd-boot | sed -n 's/^Inst \([^ ]*\) .*/\1/p'); do
@@ -126,7 +138,7 @@ mkdir -p "$root/etc/systemd/system/multi-user.target.wants" "$root/var/lib/iofs-
 ln -sf ../iofs-firmware-step.service "$root/etc/systemd/system/multi-user.target.wants/"
 echo install >"$root/var/lib/iofs-firmware/stage"
 cat >"$root/etc/iofs-firmware.conf" <<EOF
-LOADER=$loader
+LOADER=${loader%%-*}
 DISK=/dev/vda
 KVER=$kver
 NEWKVER=$newkver
@@ -145,12 +157,21 @@ cp -- "$root/boot/vmlinuz-$kver" "$root/boot/initrd.img-$kver" "$inst/"
 # the root (LABEL=$SYSTEM_ROOT_LABEL).
 disk=$SCRATCH/disk.img
 boot_mib=512
-if [[ $loader == sdboot ]]; then
+# first_mib: the partition in front of /boot (BIOS boot; sdboot: unused;
+# sdboot-xbootldr: the ESP, 128 MiB, which FAT32 needs at least 33 of).
+first_mib=1
+[[ $loader == sdboot-xbootldr ]] && first_mib=128
+if [[ $loader == sdboot* ]]; then
 	# The host's kernel may have no vfat: mtools writes it unmounted.
 	truncate -s "${boot_mib}M" "$SCRATCH/boot.part" &&
 		mkfs.vfat -F 32 -n "${SYSTEM_BOOT_LABEL^^}" -i "$SYSTEM_BOOT_VFAT_SERIAL" "$SCRATCH/boot.part" >/dev/null &&
 		(cd "$root/boot" && MTOOLS_SKIP_CHECK=1 mcopy -s -p -Q -i "$SCRATCH/boot.part" ./* ::/) ||
-		boot_fail "making the ESP failed"
+		boot_fail "making /boot (vfat) failed"
+	if [[ $loader == sdboot-xbootldr ]]; then
+		truncate -s "${first_mib}M" "$SCRATCH/first.part" &&
+			mkfs.vfat -F 32 -n ESP -i "$esp_serial" "$SCRATCH/first.part" >/dev/null ||
+			boot_fail "making the ESP failed"
+	fi
 else
 	disk_ext4_make "$SCRATCH/boot.part" "$boot_mib" "$SYSTEM_BOOT_LABEL" "$SYSTEM_BOOT_UUID" "$root/boot" ||
 		boot_fail "making /boot failed"
@@ -162,34 +183,44 @@ root_mib=$((mib * 5 / 4 + 1536))
 disk_ext4_make "$SCRATCH/root.part" "$root_mib" "$SYSTEM_ROOT_LABEL" "$(cat /proc/sys/kernel/random/uuid)" "$root" ||
 	boot_fail "making the root filesystem failed"
 rm -rf -- "$root"
-truncate -s $((2 + boot_mib + root_mib + 1))M "$disk"
-if [[ $loader == sdboot ]]; then
-	first='start=2048, size=2048, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=unused'
-	bootpart="start=4096, size=$((boot_mib * 2048)), type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=esp"
-else
-	first='start=2048, size=2048, type=21686148-6449-6E6F-744E-656564454649, name=bios'
-	bootpart="start=4096, size=$((boot_mib * 2048)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=boot"
-fi
+# Where /boot and the root start, in MiB.
+boot_at=$((1 + first_mib)) root_at=$((1 + first_mib + boot_mib))
+truncate -s $((root_at + root_mib + 1))M "$disk"
+first_part="start=2048, size=$((first_mib * 2048)),"
+boot_part="start=$((boot_at * 2048)), size=$((boot_mib * 2048)),"
+case $loader in
+grub)
+	first_part+=" type=21686148-6449-6E6F-744E-656564454649, name=bios"
+	boot_part+=" type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=boot" ;;
+sdboot)
+	first_part+=" type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=unused"
+	boot_part+=" type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=esp" ;;
+sdboot-xbootldr)
+	first_part+=" type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=esp"
+	boot_part+=" type=BC13C2FF-59E6-4262-A352-B275FD6F7172, name=xbootldr" ;;
+esac
 sfdisk -q "$disk" <<EOF || boot_fail "partitioning $disk failed"
 label: gpt
-$first
-$bootpart
-start=$(((2 + boot_mib) * 2048)), size=$((root_mib * 2048)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=root
+$first_part
+$boot_part
+start=$((root_at * 2048)), size=$((root_mib * 2048)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=root
 EOF
 # UEFI: OVMF's code read-only, its variables (Boot####, BootOrder,
 # systemd-boot's) a copy of their own, kept across the boots.
 firmware=()
-if [[ $loader == sdboot ]]; then
+if [[ $loader == sdboot* ]]; then
 	cp -- /usr/share/OVMF/OVMF_VARS_4M.fd "$SCRATCH/OVMF_VARS.fd" || boot_fail "no OVMF (package ovmf)"
 	# shellcheck disable=SC2054 # the commas are part of the option values
 	firmware=(-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
 		-drive "if=pflash,format=raw,unit=1,file=$SCRATCH/OVMF_VARS.fd")
 fi
-if ! dd if="$SCRATCH/boot.part" of="$disk" bs=1M seek=2 conv=notrunc,sparse status=none ||
-	! dd if="$SCRATCH/root.part" of="$disk" bs=1M seek=$((2 + boot_mib)) conv=notrunc,sparse status=none; then
+if ! dd if="$SCRATCH/boot.part" of="$disk" bs=1M seek="$boot_at" conv=notrunc,sparse status=none ||
+	! dd if="$SCRATCH/root.part" of="$disk" bs=1M seek="$root_at" conv=notrunc,sparse status=none ||
+	{ [[ -f $SCRATCH/first.part ]] &&
+		! dd if="$SCRATCH/first.part" of="$disk" bs=1M seek=1 conv=notrunc,sparse status=none; }; then
 	boot_fail "writing the partitions failed"
 fi
-rm -f -- "$SCRATCH/boot.part" "$SCRATCH/root.part"
+rm -f -- "$SCRATCH/first.part" "$SCRATCH/boot.part" "$SCRATCH/root.part"
 
 # step_boot N STAGE: boot N (the installer's with -kernel, the others from
 # the firmware), whose step must be STAGE and must finish; its console is
@@ -209,14 +240,14 @@ step_boot() {
 		${words[@]+"${words[@]}"} -- ${firmware[@]+"${firmware[@]}"} -drive "file=$disk,format=raw,if=virtio" || rc=$?
 	boot_log "boot $n ended after $QEMU_BOOT_WALL s wall (qemu status $rc)"
 	tr -d '\r' <"$log" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' >"$log.txt"
-	if ! grep -aq "^IOFS-STEP $stage done" "$log.txt"; then
+	if ! grep -aq "IOFS-STEP $stage done" "$log.txt"; then
 		grep -aE 'IOFS-STEP|initoverlayfs|Kernel panic|error|Failed|GRUB|grub' "$log.txt" | tail -n 40 >&2 || true
 		boot_fail "boot $n: step $stage did not finish (qemu status $rc)"
 	fi
-	grep -aE "^IOFS-STEP $stage" "$log.txt" | grep -v inspect-out >&2 || true
+	grep -aoE "IOFS-STEP $stage .*" "$log.txt" | grep -v inspect-out >&2 || true
 }
 layout=own
-[[ $loader == sdboot ]] && layout=vfat
+[[ $loader == sdboot* ]] && layout=vfat
 # initrd_pattern KVER: the initrd KVER's menu entry names, as a regex:
 # GRUB's /initrd.img-KVER; systemd-boot's copy kernel-install makes in the
 # entry directory, /ENTRY-TOKEN/KVER/initrd.img-KVER (the token: the
@@ -226,11 +257,12 @@ initrd_pattern() {
 	k=$(sed 's/[.+]/\\&/g' <<<"$1")
 	case $loader in
 	grub) echo "/initrd\\.img-$k" ;;
-	sdboot) echo "/[0-9a-f]{32}/$k/initrd\\.img-$k" ;;
+	sdboot*) echo "/[0-9a-f]{32}/$k/initrd\\.img-$k" ;;
 	esac
 }
-# step N STAGE KEY: what boot N's step said for KEY.
-step() { sed -n "s|^IOFS-STEP $2 $3: ||p" "$SCRATCH/boot$1.log.txt" | head -n 1; }
+# step N STAGE KEY: what boot N's step said for KEY (anywhere in a line:
+# the console interleaves systemd's status lines and the login prompt).
+step() { sed -n "s|^.*IOFS-STEP $2 $3: ||p" "$SCRATCH/boot$1.log.txt" | head -n 1; }
 # check_boot N STAGE KIND KVER: boot N came from KVER's menu entry, which
 # named its initrd.img, a mini initramfs (KIND initoverlayfs) or, after the
 # purge, a classic one (KIND original); the machine reached multi-user with
@@ -262,7 +294,7 @@ check_boot() {
 entry_pattern() {
 	case $loader in
 	grub) echo "*with Linux $1" ;;
-	sdboot) echo "*-$1.conf" ;;
+	sdboot*) echo "*-$1.conf" ;;
 	esac
 }
 
@@ -272,7 +304,7 @@ grep -aE 'initoverlayfs-install: |placement' "$SCRATCH/boot1.log.txt" | head -n 
 
 step_boot 2 update
 check_boot 2 update initoverlayfs "$kver"
-if [[ $loader == sdboot ]]; then
+if [[ $loader == sdboot* ]]; then
 	# update-initramfs -u on the converted machine: the new pair made, the
 	# image the entry's copy still named kept until kernel-install copied
 	# the new mini initramfs, then removed by --prune.
@@ -288,7 +320,7 @@ if ((reduced)); then
 	# Boot 2 purged the package too.
 	purge_boot=2 purge_stage=update
 else
-	grep -aq "^IOFS-STEP update installed $newkver" "$SCRATCH/boot2.log.txt" || boot_fail "boot 2: $newkver not installed"
+	grep -aq "IOFS-STEP update installed $newkver" "$SCRATCH/boot2.log.txt" || boot_fail "boot 2: $newkver not installed"
 	step_boot 3 previous
 	check_boot 3 previous initoverlayfs "$newkver"
 	step_boot 4 remove
@@ -300,7 +332,7 @@ fi
 for k in $(printf '%s\n' "$kver" "$newkver" | sort -u); do
 	v=$(step "$purge_boot" "$purge_stage" "after purge: $k")
 	[[ $v == "0 initoverlayfs files in the initramfs" ]] || boot_fail "after the purge, initrd.img-$k: $v"
-	if [[ $loader == sdboot ]]; then
+	if [[ $loader == sdboot* ]]; then
 		v=$(step "$purge_boot" "$purge_stage" "after purge: $k entry")
 		[[ $v == "0 initoverlayfs files in the initramfs" ]] || boot_fail "after the purge, the entry's initrd of $k: $v"
 	fi

@@ -122,12 +122,20 @@ system_chroot() {
 	' system_chroot "$root" "${SYSTEM_CHROOT_DEBS:-}" "$@"
 }
 
-# _sys_apt ROOT ARGS...: apt-get ARGS in ROOT with the shared package cache.
+# _sys_apt ROOT ARGS...: apt-get ARGS in ROOT with the shared package cache,
+# one at a time: apt locks the cache (two system tests at once failed with
+# "Could not get lock /var/cache/apt/archives/lock"). Held only while apt
+# runs, so that the tests' boots overlap.
 _sys_apt() {
-	local root=$1
+	local root=$1 cache
 	shift
-	SYSTEM_CHROOT_DEBS=$(_sys_cache)/debs system_chroot "$root" \
-		apt-get -q -y -o Dpkg::Use-Pty=0 -o APT::Sandbox::User=root "$@"
+	cache=$(_sys_cache)/debs
+	mkdir -p -- "$cache"
+	(
+		flock 9
+		SYSTEM_CHROOT_DEBS=$cache system_chroot "$root" \
+			apt-get -q -y -o Dpkg::Use-Pty=0 -o APT::Sandbox::User=root "$@"
+	) 9>"$cache/.iofs-apt.lock"
 }
 
 # _sys_base_build DEST: debootstraps the base system into DEST.
