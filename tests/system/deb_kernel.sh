@@ -91,8 +91,11 @@ if [[ $variant == dracut ]] && grep -q 'post-update\.d' "$root/usr/bin/dracut"; 
 		{ tail -n 30 "$SCRATCH/generated.log" >&2; boot_fail "initoverlayfs-install running dracut itself failed"; }
 	! grep -a 'initoverlayfs: update-initramfs wrote' "$SCRATCH/generated.log" >&2 ||
 		boot_fail "dracut ran the post-update.d hooks on the builder's own initramfs"
-	[[ -f $root/boot/iofs-generated/initramfs-$kver.img && -n $(pair_image "$root/boot/iofs-generated" "$kver") ]] ||
-		boot_fail "initoverlayfs-install running dracut left no pair: $(ls "$root/boot/iofs-generated")"
+	# --inspect: exit 0 for a mini initramfs whose image (beside it, or
+	# inside it with placement initrd) is there and matches.
+	system_chroot "$root" initoverlayfs-install --inspect "/boot/iofs-generated/initramfs-$kver.img" \
+		>"$SCRATCH/generated.inspect" 2>&1 ||
+		{ cat "$SCRATCH/generated.inspect" >&2; boot_fail "initoverlayfs-install running dracut left no good pair: $(ls "$root/boot/iofs-generated")"; }
 	boot_log "the builder ran dracut itself, no post-update.d hook on its initramfs"
 	rm -rf -- "$root/boot/iofs-generated"
 fi
