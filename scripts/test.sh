@@ -2,7 +2,7 @@
 # Installs the dependencies, builds, and runs every test level: unit,
 # namespace (needs root) and boot (QEMU, downloads Debian kernels once into
 # ${IOFS_CACHE:-/var/cache/initoverlayfs-tests}).
-# The Debian 13 system tests (label trixie, about 25 min more) run only with
+# The Debian 13 system tests (label trixie, about 20 min more) run only with
 # IOFS_TRIXIE=1; ctest -L trixie in build/ runs them alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
