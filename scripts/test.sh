@@ -4,7 +4,9 @@
 # ${IOFS_CACHE:-/var/cache/initoverlayfs-tests}).
 # The tests labelled full_only (slow full-system boots whose ground the
 # reduced forms already cover; docs/TESTING.md lists them) run only with
-# IOFS_FULL=1, which also runs every reduced test in its full form.
+# IOFS_FULL=1, which also runs every reduced test in its full form. Among
+# them the Debian 13 system tests (label trixie, about 20 min more; ctest
+# -L trixie in build/ runs them alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh

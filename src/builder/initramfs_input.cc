@@ -8,6 +8,16 @@
 // kernel's microcode loader only looks there
 // (Documentation/arch/x86/microcode.rst), followed by the compressed main
 // archive.
+//
+// Not every uncompressed archive in front is early, though: Debian 13's
+// initramfs-tools (0.148) stores the files that are compressed already
+// (the kernel's *.ko.xz modules, *.zst firmware) in an uncompressed archive
+// of their own between the microcode and the main archive. Only archives
+// whose every entry lies under kernel/ are what the kernel reads before
+// unpacking (microcode in kernel/x86/microcode/, ACPI table overrides in
+// kernel/firmware/acpi/, Documentation/admin-guide/acpi/
+// initrd_table_override.rst); the mini initramfs keeps those, and every
+// archive's files go into the image.
 #include "builder/initramfs_input.h"
 
 #include <fcntl.h>
@@ -115,6 +125,55 @@ class StreamExtractor {
   uint64_t entries_ = 0;
 };
 
+// Whether every entry of the uncompressed archive at `at` is under kernel/
+// (or is the archive's root directory).
+Result<bool> is_early_load_archive(std::string_view file, size_t at) {
+  size_t pos = at;
+  for (;;) {
+    auto r = TRY(read_cpio_entry(file, pos, CpioRead::whole, 0, CpioData::view_regular));
+    if (!r) return fail("read cpio", str("at byte ", pos, ": truncated"));
+    if (r->trailer) return true;
+    std::string_view name = r->entry.name;
+    while (name.starts_with("./")) name.remove_prefix(2);
+    while (name.starts_with('/')) name.remove_prefix(1);
+    if (!(name.empty() || name == "." || name == "kernel" || name.starts_with("kernel/"))) return false;
+    pos = r->end;
+  }
+}
+
+// The uncompressed archives before the first compressed stream, and which
+// of them the mini initramfs keeps in front (see the top of the file).
+class EarlyArchives {
+ public:
+  Result<void> add(std::string_view file, size_t at, size_t end) {
+    spans_.push_back({at, end, TRY(is_early_load_archive(file, at))});
+    return {};
+  }
+  // The bytes to keep: with no compressed stream the last archive is the
+  // main one. All of them early: the file's bytes up to the main part, zero
+  // padding included; else the early-load archives alone, one after
+  // another (each is a multiple of 4 bytes long, so each stays aligned).
+  std::string bytes(std::string_view file, std::optional<size_t> first_compressed) const {
+    size_t n = spans_.size();
+    if (!first_compressed && n > 0) --n;
+    if (n == 0) return {};
+    bool all = true;
+    for (size_t i = 0; i < n; ++i) all = all && spans_[i].early_load;
+    if (all) return std::string(file.substr(0, first_compressed ? *first_compressed : spans_[n].at));
+    std::string kept;
+    for (size_t i = 0; i < n; ++i)
+      if (spans_[i].early_load) kept += file.substr(spans_[i].at, spans_[i].end - spans_[i].at);
+    return kept;
+  }
+
+ private:
+  struct Span {
+    size_t at, end;
+    bool early_load;
+  };
+  std::vector<Span> spans_;
+};
+
 }  // namespace
 
 Result<InitramfsParts> split_initramfs(std::string_view file) {
@@ -129,7 +188,8 @@ Result<UnpackedInitramfs> unpack_initramfs(std::string_view file, const std::str
   UnpackedInitramfs result;
   result.compression = "none";
   std::optional<size_t> first_compressed;
-  size_t early_end = 0, last_archive_at = 0, archives = 0;
+  EarlyArchives early;
+  size_t archives = 0;
   uint64_t& total = result.unpacked_bytes;
   const uint64_t max = options.max_unpacked;
   size_t pos = 0;
@@ -144,10 +204,7 @@ Result<UnpackedInitramfs> unpack_initramfs(std::string_view file, const std::str
       total += end - pos;
       if (total > max)
         return fail("unpack", str("the archives unpack to more than ", max, " bytes"), EFBIG);
-      if (!first_compressed) {
-        early_end = end;
-        last_archive_at = pos;
-      }
+      if (!first_compressed) TRY(early.add(file, pos, end));
       ++archives;
       pos = end;
       if (options.release_input) release_pages(file, pos);
@@ -173,11 +230,7 @@ Result<UnpackedInitramfs> unpack_initramfs(std::string_view file, const std::str
     if (options.release_input) release_pages(file, pos);
   }
   if (archives == 0) return fail("read initramfs", "no cpio archive in the file");
-  if (first_compressed) {
-    if (early_end > 0) result.early = file.substr(0, *first_compressed);
-  } else if (archives > 1) {
-    result.early = file.substr(0, last_archive_at);
-  }
+  result.early = early.bytes(file, first_compressed);
   TRY(extractor.finish());
   result.stats = extractor.stats;
   result.has_marker = sink.has_marker;
@@ -189,8 +242,7 @@ Result<InitramfsParts> split_initramfs(std::string_view file, uint64_t max_unpac
   InitramfsParts parts;
   parts.compression = "none";
   std::optional<size_t> first_compressed;
-  size_t early_end = 0;        // end of the archives before any compressed one
-  size_t last_archive_at = 0;  // start of the last uncompressed archive
+  EarlyArchives early;
   size_t pos = 0;
   while (pos < file.size()) {
     if (file[pos] == '\0') {
@@ -203,10 +255,7 @@ Result<InitramfsParts> split_initramfs(std::string_view file, uint64_t max_unpac
       total += archive.end - pos;
       if (total > max_unpacked)
         return fail("unpack", str("the archives unpack to more than ", max_unpacked, " bytes"), EFBIG);
-      if (!first_compressed) {
-        early_end = archive.end;
-        last_archive_at = pos;
-      }
+      if (!first_compressed) TRY(early.add(file, pos, archive.end));
       pos = archive.end;
       continue;
     }
@@ -225,11 +274,7 @@ Result<InitramfsParts> split_initramfs(std::string_view file, uint64_t max_unpac
   }
   if (parts.archives.empty())
     return fail("read initramfs", "no cpio archive in the file");
-  if (first_compressed) {
-    if (early_end > 0) parts.early = file.substr(0, *first_compressed);
-  } else if (parts.archives.size() > 1) {
-    parts.early = file.substr(0, last_archive_at);
-  }
+  parts.early = early.bytes(file, first_compressed);
   return parts;
 }
 

@@ -16,11 +16,15 @@
 namespace iofs {
 
 struct InitramfsParts {
-  // The uncompressed cpio archives at the start of the file (CPU microcode),
+  // The uncompressed cpio archives at the start of the file that the kernel
+  // reads early (every entry under kernel/: CPU microcode, ACPI tables),
   // byte for byte, including the zero padding up to where the compressed
   // part starts; the mini initramfs starts with exactly these bytes. When
   // nothing in the file is compressed, the last archive is the main one and
-  // the archives before it are early.
+  // the archives before it are early. Uncompressed archives in front that
+  // hold anything else (Debian 13's initramfs-tools puts the already
+  // compressed modules there) are left out, and then so is the padding:
+  // the early archives follow one another.
   std::string early;
   // Every cpio archive stream of the file in order, decompressed, early ones
   // included: one string per uncompressed archive and one per compressed

@@ -41,7 +41,16 @@ Result<std::string> generate_initramfs(const BuilderOptions& o, const KernelChoi
     std::vector<std::string> argv = {"dracut", "--force", "--kver", k.kver, "--kmoddir", k.moddir};
     argv.insert(argv.end(), o.dracut_args.begin(), o.dracut_args.end());  // --dracut
     argv.push_back(out);
-    TRY(run_program(argv, {.quiet = !o.verbose}));
+    // Debian 13's dracut (dracut-ng 106, unlike 059) runs the hooks in
+    // /etc/initramfs/post-update.d/ after writing any initramfs, this
+    // scratch file too: our own hook would convert it before it is read
+    // (and it would then be refused as a mini initramfs), systemd-boot's
+    // would install it on the ESP. dracut skips them with this set.
+    const bool had_no_hooks = ::getenv("NO_POST_UPDATE_HOOKS") != nullptr;
+    ::setenv("NO_POST_UPDATE_HOOKS", "1", 1);
+    auto ran = run_program(argv, {.quiet = !o.verbose});
+    if (!had_no_hooks) ::unsetenv("NO_POST_UPDATE_HOOKS");
+    TRY(std::move(ran));
   } else if (program_exists("mkinitramfs")) {
     say("running mkinitramfs for ", k.kver);
     TRY(run_program({"mkinitramfs", "-o", out, k.kver}, {.quiet = !o.verbose}));

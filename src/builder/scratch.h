@@ -15,6 +15,7 @@
 // however it dies.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 

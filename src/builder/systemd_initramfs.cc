@@ -114,12 +114,16 @@ Result<void> make_systemd_initramfs(const SystemdInitramfsSpec& spec, const std:
     UniqueFd fd = TRY(sys::open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644));
     TRY(sys::write_all(fd.get(), text, path));
   }
-  // What the dracut module reads (module-setup.sh).
+  // What the dracut module reads (module-setup.sh); and no
+  // /etc/initramfs/post-update.d/ hooks on this scratch file, which Debian
+  // 13's dracut (dracut-ng 106) runs after writing any initramfs (see
+  // input.cc).
   const std::pair<const char*, std::string> env[] = {{"dracutbasedir", base},
                                                      {"initoverlayfs_config", config},
                                                      {"initoverlayfs_marker", marker},
                                                      {"initoverlayfs_program", spec.program},
-                                                     {"initoverlayfs_units", units}};
+                                                     {"initoverlayfs_units", units},
+                                                     {"NO_POST_UPDATE_HOOKS", "1"}};
   std::optional<std::string> saved_base;
   if (const char* b = std::getenv("dracutbasedir")) saved_base = b;
   for (const auto& [name, value] : env) ::setenv(name, value.c_str(), 1);

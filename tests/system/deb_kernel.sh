@@ -6,9 +6,12 @@
 # With initramfs-tools the pair comes from its post-update.d hook; with
 # dracut, from /etc/kernel/postinst.d/zz-initoverlayfs after Debian's
 # dracut hook.
-# Usage: deb_kernel.sh [initramfs-tools|dracut] [PATH/TO/initoverlayfs_*.deb]
-# (default package: the newest in $IOFS_DEB_DIR, where package.deb_hooks
-# leaves the package it built).
+# Usage: deb_kernel.sh [initramfs-tools|initramfs-tools-dep|dracut]
+# [PATH/TO/initoverlayfs_*.deb] (default package: the newest in
+# $IOFS_DEB_DIR, where package.deb_hooks leaves the package it built).
+# $SYSTEM_SUITE=trixie (lib/system.sh) does the same in Debian 13, with the
+# package built there (lib/suite_deb.sh) and the variants Debian 13 has
+# cached (initramfs-tools-dep, dracut).
 # $SYSTEM_LAYOUT (issue 11) is how /boot is laid out, as the hooks find it:
 #   own      its own ext4 filesystem, named UUID=... in fstab (default);
 #   by-uuid  the same, named /dev/disk/by-uuid/... in fstab;
@@ -26,7 +29,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 boot_test_init
 [[ $(id -u) == 0 ]] || boot_skip "needs root"
 variant=${1:-initramfs-tools}
-[[ $variant =~ ^(initramfs-tools|dracut)$ ]] || boot_fail "unknown variant '$variant'"
+if [[ ! $variant =~ ^(initramfs-tools|initramfs-tools-dep|dracut)$ || " ${SYSTEM_VARIANTS[*]} " != *" $variant "* ]]; then
+	boot_fail "unknown variant '$variant' (${SYSTEM_SUITE}: ${SYSTEM_VARIANTS[*]})"
+fi
+boot_log "$SYSTEM_RELEASE ($SYSTEM_SUITE), variant $variant"
 deb=""  # set by system_deb_test_setup
 system_deb_test_setup "${2:-}"
 kver=$SYSTEM_KVER
@@ -71,6 +77,27 @@ else
 	mkfs.ext4 -q -F -U "$SYSTEM_BOOT_UUID" -d "$root/boot" "$SCRATCH/boot.ext4"
 	mount -o loop "$SCRATCH/boot.ext4" "$root/boot"
 	trap '! mountpoint -q "$root/boot" || umount -l "$root/boot" || true; _boot_on_exit' EXIT
+fi
+
+# The builder running the generator itself (no --initramfs). Debian 13's
+# dracut (dracut-ng 106) runs /etc/initramfs/post-update.d/ after writing
+# any initramfs: unless the builder turns that off, the package's own hook
+# converts the builder's scratch initramfs (the builder then refuses it as
+# a mini initramfs) and any other hook (systemd-boot's) installs it.
+if [[ $variant == dracut ]] && grep -q 'post-update\.d' "$root/usr/bin/dracut"; then
+	mkdir -p "$root/boot/iofs-generated"
+	system_chroot "$root" initoverlayfs-install -v --kver "$kver" --output-dir /boot/iofs-generated \
+		>"$SCRATCH/generated.log" 2>&1 ||
+		{ tail -n 30 "$SCRATCH/generated.log" >&2; boot_fail "initoverlayfs-install running dracut itself failed"; }
+	! grep -a 'initoverlayfs: update-initramfs wrote' "$SCRATCH/generated.log" >&2 ||
+		boot_fail "dracut ran the post-update.d hooks on the builder's own initramfs"
+	# --inspect: exit 0 for a mini initramfs whose image (beside it, or
+	# inside it with placement initrd) is there and matches.
+	system_chroot "$root" initoverlayfs-install --inspect "/boot/iofs-generated/initramfs-$kver.img" \
+		>"$SCRATCH/generated.inspect" 2>&1 ||
+		{ cat "$SCRATCH/generated.inspect" >&2; boot_fail "initoverlayfs-install running dracut left no good pair: $(ls "$root/boot/iofs-generated")"; }
+	boot_log "the builder ran dracut itself, no post-update.d hook on its initramfs"
+	rm -rf -- "$root/boot/iofs-generated"
 fi
 
 # The kernel package, installed again as an upgrade would: its postinst
@@ -142,12 +169,24 @@ if ((${#SYSTEM_PROBLEMS[@]})); then
 fi
 grep -a 'initoverlayfs: ready in' "$out.log" | tr -d '\r' >&2
 
-[[ $layout == root ]] && { echo "PASS: $BOOT_TEST_NAME ($layout)"; exit 0; }
-# Removing the kernel package removes its image, and only that.
+# Removing the kernel package removes its pair: its image, and only that,
+# and the mini initramfs (with placement initrd the image is inside it). In
+# layout root the purge runs on the root filesystem the guest just booted.
+if [[ $layout == root ]]; then
+	mount -o loop "$out/root.img" "$root"
+	trap '! mountpoint -q "$root" || umount -l "$root" || true; _boot_on_exit' EXIT
+fi
 touch "$root/boot/initoverlayfs-other.img"
 pkg=$(dpkg-deb -f "$kdeb" Package)
 system_chroot "$root" dpkg --purge "$pkg" >"$SCRATCH/remove.log" 2>&1 ||
 	{ cat "$SCRATCH/remove.log" >&2; boot_fail "removing $pkg failed"; }
-[[ ! -e $image ]] || boot_fail "$image is still there after removing $pkg"
+[[ -z $image || ! -e $image ]] || boot_fail "$image is still there after removing $pkg"
+left=$(cd "$root/boot" && { ls -d -- "initrd.img-$kver" "initoverlayfs-$kver"* 2>/dev/null || true; })
+[[ -z $left ]] || boot_fail "removing $pkg left in /boot: $left"
 [[ -e $root/boot/initoverlayfs-other.img ]] || boot_fail "removing $pkg removed another image"
+boot_log "purging $pkg removed its pair; its hooks said: $({ grep -a initoverlayfs "$SCRATCH/remove.log" || true; } | paste -sd";")"
+if [[ $layout == root ]]; then
+	umount "$root"
+	trap _boot_on_exit EXIT
+fi
 echo "PASS: $BOOT_TEST_NAME ($layout)"

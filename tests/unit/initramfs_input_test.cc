@@ -281,3 +281,39 @@ TEST_F(Initramfs, UncompressedOnlyTheLastArchiveIsMain) {
     EXPECT_EQ(parts->compression, "gzip");
   }
 }
+
+// Debian 13's initramfs-tools (0.148): the microcode, then an uncompressed
+// archive of the files that are compressed already (modules *.ko.xz), then
+// the compressed main archive. Only the microcode is early: the modules
+// archive must not go in front of the mini initramfs (it would carry every
+// module uncompressed), but its files are unpacked with the rest.
+TEST_F(Initramfs, PrecompressedFilesArchiveIsNotEarly) {
+  std::string microcode = cpio(microcode_entries());
+  std::string modules = cpio({entry("usr", S_IFDIR | 0755), entry("usr/lib", S_IFDIR | 0755),
+                              entry("usr/lib/modules", S_IFDIR | 0755),
+                              entry("usr/lib/modules/ext4.ko.xz", S_IFREG | 0644,
+                                    std::string("\xfd" "7zXZ\0ext4", 10))});
+  std::string main = cpio(main_entries());
+  std::vector<std::string> tails = {main};  // uncompressed: the last archive is the main one
+  if (have("gzip")) tails.push_back(run("gzip -n -c", main));
+  for (const auto& tail : tails) {
+    SCOPED_TRACE(tail == main ? "uncompressed" : "gzip");
+    std::string file = microcode + modules + tail;
+    auto parts = split_initramfs(file);
+    ASSERT_TRUE(parts) << parts.error().message();
+    EXPECT_EQ(parts->early, microcode);
+    EXPECT_EQ(parts->archives.size(), 3u);
+    std::string dir = at(std::to_string(tail.size()));
+    ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
+    auto u = unpack_initramfs(file, dir, {});
+    ASSERT_TRUE(u) << u.error().message();
+    EXPECT_EQ(u->early, microcode);
+    EXPECT_EQ(slurp(dir + "/usr/lib/modules/ext4.ko.xz"), std::string("\xfd" "7zXZ\0ext4", 10));
+    EXPECT_EQ(slurp(dir + "/kernel/x86/microcode/GenuineIntel.bin"),
+              std::string("\x01\x00\x00\x00microcode\xff", 14));
+    // Without microcode nothing is early, and no padding is kept either.
+    parts = split_initramfs(modules + std::string(12, '\0') + tail);
+    ASSERT_TRUE(parts) << parts.error().message();
+    EXPECT_EQ(parts->early, "");
+  }
+}

@@ -176,7 +176,9 @@ TEST_F(Unpack, StreamingGivesTheTreeOfSplitAndExtract) {
 }
 
 TEST_F(Unpack, UncompressedArchivesToo) {
-  std::string a1 = cpio({file_entry("early", "e")}), a2 = cpio(chunky_entries());
+  // Early: every entry under kernel/, as the microcode is.
+  std::string a1 = cpio({file_entry("kernel", {}, S_IFDIR | 0755), file_entry("kernel/early", "e")}),
+              a2 = cpio(chunky_entries());
   std::string file = a1 + std::string(4, '\0') + a2;
   auto u = unpack_initramfs(file, dir_ + "/b", {});
   ASSERT_TRUE(u) << u.error().message();

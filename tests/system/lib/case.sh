@@ -85,7 +85,7 @@ system_test_main() {
 		_sys_boot_one initoverlayfs "$pair/initramfs-$kver.img" "$SCRATCH/initoverlayfs" "$pair"
 	fi
 
-	system_compare "Debian 12 with $variant ($(_sys_info "$VDIR" generator)), kernel $kver, QEMU TCG, 1 vCPU, ${QEMU_MEM:-1024} MiB, $(case ${QEMU_ICOUNT:-sleep} in 1) echo 'icount sleep=off (guest s = 10^9 instructions)' ;; sleep) echo 'icount sleep=on (CPU work: guest s = 10^9 instructions; idle: the host clock)' ;; *) echo 'no icount (guest s follow the host clock)' ;; esac)" \
+	system_compare "$SYSTEM_RELEASE with $variant ($(_sys_info "$VDIR" generator)), kernel $kver, QEMU TCG, 1 vCPU, ${QEMU_MEM:-1024} MiB, $(case ${QEMU_ICOUNT:-sleep} in 1) echo 'icount sleep=off (guest s = 10^9 instructions)' ;; sleep) echo 'icount sleep=on (CPU work: guest s = 10^9 instructions; idle: the host clock)' ;; *) echo 'no icount (guest s follow the host clock)' ;; esac)" \
 		"$olog" "$ilog" "$ofiles" "$ifiles" "${SYSTEM_WALL[original]:-}" "${SYSTEM_WALL[initoverlayfs]:-}"
 	if ((${#SYSTEM_PROBLEMS[@]})); then
 		local p k
