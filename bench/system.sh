@@ -6,6 +6,7 @@
 #
 #   bash bench/system.sh [options]
 #
+#   --suite S           bookworm (Debian 12, default) or trixie (Debian 13)
 #   --workloads "W..."  of small (initramfs-tools MODULES=list: host-only),
 #                       itools (initramfs-tools MODULES=most), dracut (generic
 #                       dracut), fat (dracut + GPU drivers and firmware)
@@ -15,7 +16,11 @@
 #                       mode with the image inside the mini initramfs, the
 #                       builder's default where /boot is on the root
 #                       filesystem), systemd (--mode systemd; dracut
-#                       workloads only)
+#                       workloads only), squash (the peer: the same system
+#                       with its initramfs made by dracut-ng's squash-erofs
+#                       module, as shipped: nothing compressed; dracut
+#                       workloads, trixie only), squash-lz4hc (the same with
+#                       squash_compress=lz4hc)
 #                       (default: "classic classic-lz4 init systemd")
 #   --runs N            boots per workload and mode under -icount (default 3)
 #   --smp-runs N        boots per workload and mode with 2 vCPUs and no
@@ -41,17 +46,12 @@
 # clock, a stalled host) and left out of the medians; the summary lists it.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/tests/boot/lib/common.sh"
-. "$top/tests/boot/lib/kernels.sh"
-. "$top/tests/boot/lib/qemu.sh"
-. "$top/tests/boot/lib/pair.sh"
-. "$top/tests/system/lib/system.sh"
-. "$top/tests/system/lib/check.sh"
 
 workloads="small itools dracut fat" modes="classic classic-lz4 init systemd" runs=3 smp_runs=0
-builder=$top/build/initoverlayfs-install results='' mem=1024
+builder=$top/build/initoverlayfs-install results='' mem=1024 suite=bookworm
 while (($#)); do
 	case $1 in
+	--suite) suite=$2; shift ;;
 	--workloads) workloads=$2; shift ;;
 	--modes) modes=$2; shift ;;
 	--runs) runs=$2; shift ;;
@@ -67,13 +67,33 @@ done
 [[ $(id -u) == 0 ]] || { echo "bench/system.sh: needs root" >&2; exit 1; }
 [[ -x $builder ]] || { echo "bench/system.sh: no builder at $builder (build first, or --builder)" >&2; exit 1; }
 builder=$(realpath "$builder")
+[[ $suite =~ ^(bookworm|trixie)$ ]] || { echo "bench/system.sh: unknown suite $suite (bookworm, trixie)" >&2; exit 2; }
+export SYSTEM_SUITE=$suite
+. "$top/tests/boot/lib/common.sh"
+. "$top/tests/boot/lib/kernels.sh"
+. "$top/tests/boot/lib/qemu.sh"
+. "$top/tests/boot/lib/pair.sh"
+. "$top/tests/system/lib/system.sh"
+. "$top/tests/system/lib/check.sh"
 declare -A variant_of=([small]=initramfs-tools-dep [itools]=initramfs-tools [dracut]=dracut [fat]=dracut-fat)
 for w in $workloads; do
 	[[ -n ${variant_of[$w]:-} ]] || { echo "bench/system.sh: unknown workload $w" >&2; exit 2; }
 done
 for m in $modes; do
-	[[ $m =~ ^(classic|classic-lz4|init|initrd|systemd)$ ]] || { echo "bench/system.sh: unknown mode $m" >&2; exit 2; }
+	[[ $m =~ ^(classic|classic-lz4|init|initrd|systemd|squash|squash-lz4hc)$ ]] || { echo "bench/system.sh: unknown mode $m" >&2; exit 2; }
 done
+# Debian 12's dracut (059) has no squash-erofs module, only squashfs.
+[[ " $modes " == *" squash"* && $suite == bookworm ]] &&
+	{ echo "bench/system.sh: mode squash needs --suite trixie (dracut-ng's squash-erofs)" >&2; exit 2; }
+# The variants the workloads need that the tests do not build.
+extra=''
+for w in $workloads; do
+	for v in "${variant_of[$w]}" "${variant_of[$w]}-squash" "${variant_of[$w]}-squash-lz4hc"; do
+		[[ $v == *-squash* && ( " $modes " != *" ${v#"${variant_of[$w]}"-} "* || $v != dracut* ) ]] && continue
+		[[ " ${SYSTEM_VARIANTS[*]} $extra " == *" $v "* ]] || extra+=" $v"
+	done
+done
+export SYSTEM_EXTRA_VARIANTS=$extra
 
 if [[ -z $results ]]; then
 	results=$top/bench/results/system-$(date +%F)
@@ -89,14 +109,22 @@ system_prepare || boot_fail "could not prepare the cached Debian systems"
 csv=$results/results.csv
 echo "workload,mode,smp,run,kernel_init,ready_ms,modules_ms,m_ms,initrd_init,real_systemd,multi_user,initrd_mem_mib,mem_mib,boot_read_bytes,boot_fs_bytes,unpacked_bytes,state,wall_s" >"$csv"
 {
-	echo "command: bash bench/system.sh --workloads \"$workloads\" --modes \"$modes\" --runs $runs --smp-runs $smp_runs --mem $mem"
+	echo "command: bash bench/system.sh --suite $suite --workloads \"$workloads\" --modes \"$modes\" --runs $runs --smp-runs $smp_runs --mem $mem"
 	echo "date: $(date -u '+%F %T UTC')"
 	echo "commit: $(git -C "$top" rev-parse HEAD 2>/dev/null || echo unknown)$(git -C "$top" diff --quiet HEAD -- src 2>/dev/null || echo ' (src modified)')"
 	echo "builder: $builder ($(sha256sum "$builder" | cut -c1-16)); early-boot program $(sha256sum "$(dirname "$builder")/initoverlayfs" 2>/dev/null | cut -c1-16)"
 	echo "host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, $(free -g | awk '/Mem:/ { print $2 }') GiB"
 	echo "qemu: $(qemu-system-x86_64 --version | head -n 1)"
 	echo "guest: TCG -cpu max, ${mem} MiB; -icount shift=0,sleep=on with 1 vCPU; $smp_runs boots per case with 2 vCPUs, no icount"
-	echo "kernel: $SYSTEM_KVER"
+	echo "kernel: $SYSTEM_KVER ($SYSTEM_RELEASE)"
+	for v in $(for w in $workloads; do
+		echo "${variant_of[$w]}"
+		for m in $modes; do
+			if [[ $m == squash* && ${variant_of[$w]} == dracut* ]]; then echo "${variant_of[$w]}-$m"; fi
+		done
+	done | sort -u); do
+		echo "$v: $(grep -E '^(generator|initrd_bytes|initrd_unpacked_bytes)=' "$(system_variant_dir "$v")/info" | tr '\n' ' ')"
+	done
 } >"$results/machine.txt"
 
 # M: the modules only initoverlayfs needs (erofs, overlay, loop and what
@@ -111,12 +139,15 @@ m_ms() {
 boot_case() {
 	local w=$1 mode=$2 smp=$3 run=$4 vdir kver orig initrd extra='' out name rc=0
 	vdir=$(system_variant_dir "${variant_of[$w]}")
+	# The peer boots its own installed system, whose initramfs dracut made
+	# with squash-erofs (the root differs by dracut-squash and erofs-utils).
+	[[ $mode == squash* ]] && vdir=$(system_variant_dir "${variant_of[$w]}-$mode")
 	kver=$SYSTEM_KVER
 	orig=$vdir/root/boot/initrd.img-$kver
 	name=$w-$mode-smp$smp-$run
 	out=$SCRATCH/$name
 	local read_bytes fs_bytes
-	if [[ $mode == classic ]]; then
+	if [[ $mode == classic || $mode == squash* ]]; then
 		initrd=$orig
 		read_bytes=$(stat -c %s "$orig")
 		fs_bytes=$read_bytes
@@ -163,21 +194,21 @@ boot_case() {
 	local k v
 	while read -r k v; do t[$k]=$v; done < <(system_times "$results/logs/$name.log")
 	local ready='' modules=''
-	if [[ $mode != classic* ]]; then
+	if [[ $mode != classic* && $mode != squash* ]]; then
 		ready=$(tr -d '\r' <"$results/logs/$name.log" | grep -aoE 'initoverlayfs: ready in [0-9]+ ms' | head -n 1 | grep -oE '[0-9]+' || true)
 		modules=$(tr -d '\r' <"$results/logs/$name.log" | grep -aoE 'ready in [0-9]+ ms \(modules [0-9]+' | head -n 1 | grep -oE '[0-9]+$' || true)
 	fi
 	local state
 	state=$(system_report "$results/logs/$name.log" state)
 	[[ $rc == 0 ]] || state="qemu-status-$rc"
-	echo "$w,$mode,$smp,$run,${t[kernel_init]},$ready,$modules,$( [[ $mode == classic* ]] || m_ms "$results/logs/$name.log"),${t[initrd_init]},${t[real_systemd]},${t[multi_user]},${t[initrd_memavailable_mib]},${t[memavailable_mib]},$read_bytes,$fs_bytes,$(_sys_info "$vdir" initrd_unpacked_bytes),${state:-no-report},$QEMU_BOOT_WALL" |
+	echo "$w,$mode,$smp,$run,${t[kernel_init]},$ready,$modules,$( [[ $mode == classic* || $mode == squash* ]] || m_ms "$results/logs/$name.log"),${t[initrd_init]},${t[real_systemd]},${t[multi_user]},${t[initrd_memavailable_mib]},${t[memavailable_mib]},$read_bytes,$fs_bytes,$(_sys_info "$vdir" initrd_unpacked_bytes),${state:-no-report},$QEMU_BOOT_WALL" |
 		sed 's/,-,/,,/g; s/,-,/,,/g' >>"$csv"
 	boot_log "$name: real root at ${t[real_systemd]} s, multi-user ${t[multi_user]} s, state ${state:-no report} ($QEMU_BOOT_WALL s wall)"
 }
 
 for w in $workloads; do
 	for mode in $modes; do
-		[[ $mode == systemd && ${variant_of[$w]} != dracut* ]] && continue
+		[[ $mode == systemd || $mode == squash* ]] && [[ ${variant_of[$w]} != dracut* ]] && continue
 		for ((r = 1; r <= runs; r++)); do boot_case "$w" "$mode" 1 "$r"; done
 		for ((r = 1; r <= smp_runs; r++)); do boot_case "$w" "$mode" 2 "$r"; done
 	done

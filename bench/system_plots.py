@@ -29,6 +29,8 @@ from report import MiB, Stat, num  # noqa: E402  (bench/report.py)
 MODES = {  # mode: (legend, colour), in the order the bars stand
     "classic": ("classic (the system's own initramfs)", "#4e79a7"),
     "classic-lz4": ("classic, recompressed lz4", "#a0cbe8"),
+    "squash": ("dracut-ng squash-erofs as shipped (the peer)", "#b07aa1"),
+    "squash-lz4hc": ("dracut-ng squash-erofs, lz4hc", "#ff9da7"),
     "init": ("initoverlayfs, init mode", "#f28e2b"),
     "initrd": ("initoverlayfs, image in the initramfs", "#edc948"),
     "systemd": ("initoverlayfs, systemd mode", "#59a14f"),

@@ -74,7 +74,7 @@ def main(results):
     for (w, m, smp) in cases:
         if w not in workloads:
             workloads.append(w)
-    order = {"classic": 0, "classic-lz4": 1, "init": 2, "systemd": 3}
+    order = {"classic": 0, "classic-lz4": 1, "squash": 2, "squash-lz4hc": 3, "init": 4, "initrd": 5, "systemd": 6}
     for key in sorted(cases, key=lambda k: (workloads.index(k[0]), k[2], order.get(k[1], 9))):
         w, m, smp = key
         p(f"| {w} | {m} | {smp} | {len(kept[key])}/{len(cases[key])} | {cell(key, 'kernel_init')} | "
@@ -103,7 +103,7 @@ def main(results):
             if c not in cases:
                 continue
             unpacked = (stat(c, "unpacked_bytes")[0] or 0) / 1048576
-            for mode in ("init", "initrd", "systemd"):
+            for mode in ("squash", "squash-lz4hc", "init", "initrd", "systemd"):
                 if (w, mode, 1) in cases:
                     yield w, mode, c, (w, mode, 1), unpacked
 
@@ -120,6 +120,8 @@ def main(results):
         fm = lambda v: "-" if v is None else f"{v:.2f}"
         p(f"| {w} | {mode} | {unpacked:.0f} | {U:.2f} | {G:.2f} | {G / U if U else float('nan'):.2f} | "
           f"{U - G:.2f} | {fm(M)} | {fm(None if M is None else U - G - M)} |")
+        if mode.startswith("squash"):  # the peer: compared below, no targets of its own
+            continue
         if w == "fat":
             if M is not None:
                 targets.append((w, mode, "U − G ≤ M + 0.15 s", f"{U - G:.2f} s vs {M + 0.15:.2f} s", U - G <= M + 0.15))
@@ -151,6 +153,27 @@ def main(results):
           f"{('met' if d_initrd >= need else 'not met') if d_initrd is not None else '-'} | "
           f"{(im - cm) if None not in (cm, im) else '-'} | {ib / cb if cb and ib else float('nan'):.2f} | "
           f"{('yes' if cb and ib and ib / cb <= 1.3 else 'no')} |")
+
+    # The peer (issue 14): the same system's initramfs made by dracut-ng's
+    # squash-erofs module, beside classic and initoverlayfs.
+    three = [w for w in workloads if (w, "squash", 1) in cases and (w, "classic", 1) in cases]
+    if three:
+        p("")
+        p("## Side by side with dracut-ng's squash-erofs (1 vCPU)\n")
+        p("classic: the system's own dracut initramfs; squash-erofs: the same dracut configuration with "
+          "`add_dracutmodules+=\" squash-erofs \"` (the content as an EROFS image inside the cpio, which "
+          "the kernel still unpacks whole; as shipped nothing is compressed), squash-lz4hc the same with "
+          "`squash_compress=\"lz4hc\"`; initoverlayfs: the pair built from the classic file.\n")
+        p("| workload | mode | Run /init | real root | multi-user | MemAvail initrd (MiB) | MemAvail multi-user (MiB) | bootloader reads (MiB) | on /boot (MiB) |")
+        p("|---|---|---|---|---|---|---|---|---|")
+        for w in three:
+            for mode in ("classic", "squash", "squash-lz4hc", "init", "initrd", "systemd"):
+                k = (w, mode, 1)
+                if k not in cases:
+                    continue
+                p(f"| {w} | {mode} | {cell(k, 'kernel_init')} | {cell(k, 'real_systemd')} | {cell(k, 'multi_user')} | "
+                  f"{cell(k, 'initrd_mem_mib', '{:.0f}')} | {cell(k, 'mem_mib', '{:.0f}')} | "
+                  f"{cell(k, 'boot_read_bytes', '{:.1f}', 1 / 1048576)} | {cell(k, 'boot_fs_bytes', '{:.1f}', 1 / 1048576)} |")
     print("\n".join(out))
 
 

@@ -67,6 +67,15 @@ SYSTEM_BOOT_VFAT_UUID=1E0F-A7B3
 #                        radeon, nouveau, i915), their firmware and NVIDIA's
 #                        GSP firmware from non-free-firmware, as a desktop's
 #                        image carries them (about 200 MiB unpacked)
+# On Debian 13 only, for the peer in bench/system.sh (issue 14):
+#   dracut-squash        the generic dracut image made with dracut-ng's
+#                        squash-erofs module (the content as an EROFS image
+#                        inside the cpio)
+#   dracut-squash-lz4hc  the same with squash_compress=lz4hc (as shipped,
+#                        squash-erofs compresses nothing: its EROFS image
+#                        has no -z, and dracut then leaves the cpio
+#                        uncompressed too)
+#   dracut-fat, dracut-fat-squash, dracut-fat-squash-lz4hc   the fat one
 SYSTEM_VARIANTS=(initramfs-tools dracut initramfs-tools-dep dracut-fat)
 case $SYSTEM_SUITE in
 bookworm) SYSTEM_RELEASE="Debian 12" ;;
@@ -77,6 +86,8 @@ trixie)
 	;;
 *) SYSTEM_RELEASE="" ;;  # refused by system_prepare
 esac
+# $SYSTEM_EXTRA_VARIANTS (environment, space-separated): more variants for
+# system_prepare to build, beyond the ones the tests use (the benchmark's).
 # What each variant installs on top of the base, besides the kernel. Recommends
 # are off; initramfs-tools' own (busybox, zstd) are added so its image is
 # made as on a default installation.
@@ -85,11 +96,18 @@ declare -A SYSTEM_VARIANT_PKGS=(
 	[dracut]="dracut"
 	[initramfs-tools-dep]="initramfs-tools busybox zstd"
 	[dracut-fat]="dracut firmware-amd-graphics firmware-nvidia-gsp firmware-misc-nonfree"
+	[dracut-squash]="dracut dracut-squash erofs-utils"
+	[dracut-fat-squash]="dracut dracut-squash erofs-utils firmware-amd-graphics firmware-nvidia-gsp firmware-misc-nonfree"
+	[dracut-squash-lz4hc]="dracut dracut-squash erofs-utils"
+	[dracut-fat-squash-lz4hc]="dracut dracut-squash erofs-utils firmware-amd-graphics firmware-nvidia-gsp firmware-misc-nonfree"
 )
 # The GPU drivers the fat image carries (dracut adds the firmware files each
-# module names).
+# module names), and NVIDIA's GSP firmware files, in the directory named
+# after the version of firmware-nvidia-gsp (535.309.01 in Debian 12; another
+# suite's is read from its package lists when the variant is built).
 SYSTEM_FAT_DRIVERS="amdgpu radeon nouveau i915"
-SYSTEM_FAT_ITEMS="/lib/firmware/nvidia/535.309.01/gsp_ga10x.bin /lib/firmware/nvidia/535.309.01/gsp_tu10x.bin"
+SYSTEM_FAT_GSP=(gsp_ga10x.bin gsp_tu10x.bin)
+SYSTEM_FAT_GSP_VERSION=535.309.01
 
 _sys_log() { printf 'system: %s\n' "$*" >&2; }
 
@@ -268,19 +286,38 @@ _sys_variant_build() {
 		printf 'MODULES=list\n' >"$root/etc/initramfs-tools/conf.d/iofs-test-hostonly" &&
 			printf 'virtio_blk\next4\n' >>"$root/etc/initramfs-tools/modules" || return 1
 		;;
-	dracut-fat)
+	dracut-fat*)
 		# The firmware comes from non-free-firmware, in the guest's sources
-		# only.
-		sed -i 's/ main$/ main non-free-firmware/' "$root/etc/apt/sources.list" &&
-			mkdir -p -- "$root/etc/dracut.conf.d" &&
+		# only (Debian 12's one-line sources; the deb822 ones of later
+		# suites name it already).
+		local gsp=$SYSTEM_FAT_GSP_VERSION f items=''
+		if [[ $SYSTEM_SUITE == bookworm ]]; then
+			sed -i 's/ main$/ main non-free-firmware/' "$root/etc/apt/sources.list" || return 1
+		fi
+		_sys_apt "$root" update >/dev/null || return 1
+		if [[ $SYSTEM_SUITE != bookworm ]]; then
+			gsp=$(system_chroot "$root" apt-cache show --no-all-versions firmware-nvidia-gsp |
+				sed -n 's/^Version: \([0-9.]*\).*/\1/p' | head -n 1)
+			[[ -n $gsp ]] || { _sys_log "no firmware-nvidia-gsp in $SYSTEM_SUITE's lists"; return 1; }
+		fi
+		for f in "${SYSTEM_FAT_GSP[@]}"; do items+=" /lib/firmware/nvidia/$gsp/$f"; done
+		mkdir -p -- "$root/etc/dracut.conf.d" &&
 			{
 				printf 'add_drivers+=" %s "\n' "$SYSTEM_FAT_DRIVERS"
 				# NVIDIA's GSP firmware, as the initramfs of a desktop with
 				# NVIDIA's driver and early KMS carries it (nouveau asks
 				# for other names, which Debian 12 does not ship).
-				printf 'install_items+=" %s "\n' "$SYSTEM_FAT_ITEMS"
-			} >"$root/etc/dracut.conf.d/iofs-test-fat.conf" &&
-			_sys_apt "$root" update >/dev/null || return 1
+				printf 'install_items+="%s "\n' "$items"
+			} >"$root/etc/dracut.conf.d/iofs-test-fat.conf" || return 1
+		;;&
+	dracut*-squash*)
+		# dracut-ng's squash-erofs: the initramfs's content as an EROFS
+		# image inside the cpio, mounted under an overlay by its own init.
+		mkdir -p -- "$root/etc/dracut.conf.d" &&
+			echo 'add_dracutmodules+=" squash-erofs "' >"$root/etc/dracut.conf.d/iofs-test-squash.conf" || return 1
+		if [[ $variant == *-squash-lz4hc ]]; then
+			echo 'squash_compress="lz4hc"' >>"$root/etc/dracut.conf.d/iofs-test-squash.conf" || return 1
+		fi
 		;;
 	esac
 	# shellcheck disable=SC2086 # the package list is split on purpose
@@ -429,8 +466,14 @@ system_prepare() {
 			rm -rf -- "$tmp"
 		fi
 	fi
-	for variant in "${SYSTEM_VARIANTS[@]}"; do
+	# shellcheck disable=SC2086 # a space-separated list
+	for variant in "${SYSTEM_VARIANTS[@]}" ${SYSTEM_EXTRA_VARIANTS:-}; do
 		((rc == 0)) || break
+		if [[ -z ${SYSTEM_VARIANT_PKGS[$variant]:-} ]]; then
+			_sys_log "unknown variant $variant"
+			rc=1
+			break
+		fi
 		[[ -d $cache/$kver-r$SYSTEM_RECIPE/$variant ]] && continue
 		mkdir -p -- "$cache/$kver-r$SYSTEM_RECIPE" || { rc=1; break; }
 		tmp=$(mktemp -d "$cache/.build.XXXXXX") || { rc=1; break; }
