@@ -85,12 +85,14 @@ done
 # Debian 12's dracut (059) has no squash-erofs module, only squashfs.
 [[ " $modes " == *" squash"* && $suite == bookworm ]] &&
 	{ echo "bench/system.sh: mode squash needs --suite trixie (dracut-ng's squash-erofs)" >&2; exit 2; }
-# The variants the workloads need that the tests do not build.
-extra=''
+# The variants the run boots (the peer's squash modes boot variants of their
+# own), and those of them the tests do not build.
+variants='' extra=''
 for w in $workloads; do
-	for v in "${variant_of[$w]}" "${variant_of[$w]}-squash" "${variant_of[$w]}-squash-lz4hc"; do
-		[[ $v == *-squash* && ( " $modes " != *" ${v#"${variant_of[$w]}"-} "* || $v != dracut* ) ]] && continue
-		[[ " ${SYSTEM_VARIANTS[*]} $extra " == *" $v "* ]] || extra+=" $v"
+	for v in "${variant_of[$w]}" $(for m in $modes; do [[ $m != squash* || ${variant_of[$w]} != dracut* ]] || echo "${variant_of[$w]}-$m"; done); do
+		[[ " $variants " == *" $v "* ]] && continue
+		variants+=" $v"
+		[[ " ${SYSTEM_VARIANTS[*]} " == *" $v "* ]] || extra+=" $v"
 	done
 done
 export SYSTEM_EXTRA_VARIANTS=$extra
@@ -117,12 +119,7 @@ echo "workload,mode,smp,run,kernel_init,ready_ms,modules_ms,m_ms,initrd_init,rea
 	echo "qemu: $(qemu-system-x86_64 --version | head -n 1)"
 	echo "guest: TCG -cpu max, ${mem} MiB; -icount shift=0,sleep=on with 1 vCPU; $smp_runs boots per case with 2 vCPUs, no icount"
 	echo "kernel: $SYSTEM_KVER ($SYSTEM_RELEASE)"
-	for v in $(for w in $workloads; do
-		echo "${variant_of[$w]}"
-		for m in $modes; do
-			if [[ $m == squash* && ${variant_of[$w]} == dracut* ]]; then echo "${variant_of[$w]}-$m"; fi
-		done
-	done | sort -u); do
+	for v in $variants; do
 		echo "$v: $(grep -E '^(generator|initrd_bytes|initrd_unpacked_bytes)=' "$(system_variant_dir "$v")/info" | tr '\n' ' ')"
 	done
 } >"$results/machine.txt"
