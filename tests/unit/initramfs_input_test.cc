@@ -298,11 +298,19 @@ TEST_F(Initramfs, PrecompressedFilesArchiveIsNotEarly) {
   if (have("gzip")) tails.push_back(run("gzip -n -c", main));
   for (const auto& tail : tails) {
     SCOPED_TRACE(tail == main ? "uncompressed" : "gzip");
-    std::string file = microcode + modules + tail;
-    auto parts = split_initramfs(file);
+    auto parts = split_initramfs(microcode + modules + tail);
     ASSERT_TRUE(parts) << parts.error().message();
     EXPECT_EQ(parts->early, microcode);
     EXPECT_EQ(parts->archives.size(), 3u);
+    // Without microcode nothing is early, and no padding is kept either.
+    parts = split_initramfs(modules + std::string(12, '\0') + tail);
+    ASSERT_TRUE(parts) << parts.error().message();
+    EXPECT_EQ(parts->early, "");
+  }
+  SKIP_UNLESS_ROOT_FOR_MAIN_ENTRIES();  // the split is checked; extracting it is not
+  for (const auto& tail : tails) {
+    SCOPED_TRACE(tail == main ? "uncompressed" : "gzip");
+    std::string file = microcode + modules + tail;
     std::string dir = at(std::to_string(tail.size()));
     ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
     auto u = unpack_initramfs(file, dir, {});
@@ -311,9 +319,5 @@ TEST_F(Initramfs, PrecompressedFilesArchiveIsNotEarly) {
     EXPECT_EQ(slurp(dir + "/usr/lib/modules/ext4.ko.xz"), std::string("\xfd" "7zXZ\0ext4", 10));
     EXPECT_EQ(slurp(dir + "/kernel/x86/microcode/GenuineIntel.bin"),
               std::string("\x01\x00\x00\x00microcode\xff", 14));
-    // Without microcode nothing is early, and no padding is kept either.
-    parts = split_initramfs(modules + std::string(12, '\0') + tail);
-    ASSERT_TRUE(parts) << parts.error().message();
-    EXPECT_EQ(parts->early, "");
   }
 }

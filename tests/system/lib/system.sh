@@ -184,6 +184,14 @@ _sys_apt() {
 	) 9>"$cache/.iofs-apt.lock"
 }
 
+# _sys_has_candidate ROOT PACKAGE: whether apt in ROOT has a version of
+# PACKAGE to install.
+_sys_has_candidate() {
+	local cand
+	cand=$(system_chroot "$1" apt-cache policy "$2" 2>/dev/null | awk '$1 == "Candidate:" { print $2 }')
+	[[ -n $cand && $cand != "(none)" ]]
+}
+
 # _sys_base_build DEST: debootstraps the base system into DEST.
 _sys_base_build() {
 	local dest=$1 cache
@@ -254,8 +262,11 @@ _sys_variant_build() {
 	local base=$1 kver=$2 variant=$3 dest=$4 root=$4/root initrd
 	_sys_log "deriving the $variant variant (kernel $kver)"
 	cp -a -- "$base" "$root" || return 1
-	# The base's lists may be older than the kernel asked for.
-	if ! system_chroot "$root" apt-cache show "linux-image-$kver" >/dev/null 2>&1; then
+	# The base's lists may be older than the kernel asked for, or may know
+	# only its -unsigned half: the security archive publishes the signed
+	# package later, and apt-cache show is content with a name something
+	# else refers to. Only an install candidate will do.
+	if ! _sys_has_candidate "$root" "linux-image-$kver"; then
 		_sys_apt "$root" update >/dev/null || return 1
 	fi
 	# A probe in the initrd (both generators): MemAvailable at its last
