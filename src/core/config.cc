@@ -268,6 +268,20 @@ static bool is_verity_key(std::string_view key) {
   return key == "verity" || key.starts_with("verity_");
 }
 
+// With verity required, the keys besides verity's own that change what is
+// mounted or what runs: another image file or filesystem type, mount
+// options (on the image or the boot filesystem), modules to load, the
+// next init, and the two ways to a shell (break, onfailure shell). The
+// root hash already refuses any other image's blocks; these stay as
+// built so that a boot loader prompt changes nothing of what runs.
+static bool is_locked_by_verity(std::string_view key) {
+  static constexpr std::string_view kLocked[] = {"fs",      "fstype", "fs_options", "bootfs_options",
+                                                 "modules", "init",   "break",      "onfailure"};
+  for (std::string_view k : kLocked)
+    if (key == k) return true;
+  return false;
+}
+
 std::vector<std::string> apply_cmdline_overrides(
     Config& cfg, const std::vector<std::pair<std::string, std::string>>& overrides) {
   // Decided by the config file alone: an override that enables verity
@@ -278,6 +292,11 @@ std::vector<std::string> apply_cmdline_overrides(
     if (locked && is_verity_key(key)) {
       warnings.push_back(str("initoverlayfs.", key, ": refused: the configuration requires "
                              "dm-verity, whose settings the kernel command line cannot change"));
+      continue;
+    }
+    if (locked && is_locked_by_verity(key)) {
+      warnings.push_back(str("initoverlayfs.", key, ": refused: the configuration requires "
+                             "dm-verity, and what is mounted or run comes from it alone"));
       continue;
     }
     if (auto w = apply_setting(cfg, key, value))

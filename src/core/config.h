@@ -107,9 +107,11 @@ std::optional<std::string> apply_setting(Config& cfg, std::string_view key,
 
 // Applies the kernel command line's initoverlayfs.<key>=<value> overrides
 // in order. When the config file requires verity (cfg.verity.enabled on
-// entry), no verity_* key (nor verity itself) can be changed from there:
-// such an override is refused and a warning returned for it, so a
-// bootloader prompt cannot turn authentication off or swap the root hash.
+// entry), no verity_* key (nor verity itself) can be changed from there,
+// nor any key that changes what is mounted or run (fs, fstype,
+// fs_options, bootfs_options, modules, init, break, onfailure): such an
+// override is refused and a warning returned for it, so a bootloader
+// prompt cannot turn authentication off, swap the root hash or get a shell.
 // Returns the warnings, each naming the key.
 std::vector<std::string> apply_cmdline_overrides(
     Config& cfg, const std::vector<std::pair<std::string, std::string>>& overrides);

@@ -107,16 +107,20 @@ expect_failure() { # LOG ERE WHAT
 	console_reject "$1" 'PAYLOAD-INIT-RAN' "$3: payload must not run"
 }
 
-# 1. Verified boot; the command line tries to turn verity off and to swap
-# the root hash: refused, the image is still mounted through dm-verity.
+# 1. Verified boot; the command line tries to turn verity off, to swap
+# the root hash, to mount another file, to run a shell instead of the
+# image's init or before the switch: refused, the image is still mounted
+# through dm-verity and its own init runs.
 disk_with good "$img"
 pair_boot "$K612_KERNEL" "$mini" "$SCRATCH/good.disk" "$SCRATCH/good.log" \
 	initoverlayfs.verity=0 "initoverlayfs.verity_root_hash=$(printf '0%.0s' {1..64})" \
-	initoverlayfs.verity_on_corruption=panic
-for k in verity verity_root_hash verity_on_corruption; do
+	initoverlayfs.verity_on_corruption=panic initoverlayfs.fs=/other.img initoverlayfs.init=/bin/sh \
+	initoverlayfs.break initoverlayfs.onfailure=shell
+for k in verity verity_root_hash verity_on_corruption fs init break onfailure; do
 	console_expect "$SCRATCH/good.log" \
 		"initoverlayfs: kernel command line: initoverlayfs\.$k: refused: the configuration requires dm-verity" "override of $k refused"
 done
+console_reject "$SCRATCH/good.log" 'initoverlayfs: (break shell|break point)' "no shell before the switch"
 console_expect "$SCRATCH/good.log" \
 	"initoverlayfs: mount: $shown \(erofs, dm-verity /dev/dm-0 over loop device /dev/loop0\)" "mounted through dm-verity"
 console_expect "$SCRATCH/good.log" "initoverlayfs: verity: $shown is checked by dm-verity as /dev/dm-0 \(sha256, root hash ${root:0:16}.*on corruption: eio\)" "verity summary line"

@@ -305,10 +305,9 @@ TEST(Config, BreakPoint) {
   parse_config("break\n", file, warnings);
   EXPECT_TRUE(warnings.empty());
   EXPECT_EQ(file.break_at, BreakPoint::pre_switch);
-  // Not locked by verity: the command line's init= and rdinit= give a
-  // shell as well.
+  // Locked when the file requires verity (a shell is something run).
   Config verity;
   verity.verity.enabled = true;
-  EXPECT_TRUE(apply_cmdline_overrides(verity, {{"break", ""}}).empty());
-  EXPECT_EQ(verity.break_at, BreakPoint::pre_switch);
+  ASSERT_EQ(apply_cmdline_overrides(verity, {{"break", ""}}).size(), 1u);
+  EXPECT_EQ(verity.break_at, BreakPoint::none);
 }

@@ -138,6 +138,40 @@ TEST(VerityLock, CommandLineCannotChangeRequiredVerity) {
   EXPECT_EQ(w[8].rfind("initoverlayfs.verity_root_hash_sig: refused", 0), 0u) << w[8];
 }
 
+// Issue 15: with verity required, the keys that change what is mounted or
+// run are locked too; the others (timeouts, the tmpfs size, debug) are not.
+TEST(VerityLock, CommandLineCannotChangeWhatIsMountedOrRun) {
+  Config cfg = verity_config();
+  cfg.fs = "/boot/initoverlayfs-6.12-0123abcd.img";
+  cfg.init = "/sbin/init";
+  Config expected = cfg;
+  auto w = apply_cmdline_overrides(
+      cfg, Overrides{{"fs", "/other.img"},
+                     {"fstype", "squashfs"},
+                     {"fs_options", "noacl"},
+                     {"bootfs_options", "errors=continue"},
+                     {"modules", "evil"},
+                     {"init", "/bin/sh"},
+                     {"break", "pre-switch"},
+                     {"onfailure", "shell"},
+                     {"tmpfs_size", "25%"},
+                     {"debug", "1"}});
+  expected.tmpfs_size = "25%";
+  expected.debug = true;
+  EXPECT_EQ(format_config(cfg), format_config(expected));
+  EXPECT_EQ(cfg.break_at, BreakPoint::none);
+  ASSERT_EQ(w.size(), 8u);
+  EXPECT_EQ(w[0], "initoverlayfs.fs: refused: the configuration requires dm-verity, and what is "
+                  "mounted or run comes from it alone");
+  EXPECT_EQ(w[5].rfind("initoverlayfs.init: refused", 0), 0u) << w[5];
+  EXPECT_EQ(w[7].rfind("initoverlayfs.onfailure: refused", 0), 0u) << w[7];
+  // Without verity in the file the same keys apply.
+  Config open;
+  EXPECT_TRUE(apply_cmdline_overrides(open, Overrides{{"fs", "/other.img"}, {"init", "/bin/sh"}}).empty());
+  EXPECT_EQ(open.fs, "other.img");  // stored relative to the boot filesystem's root
+  EXPECT_EQ(open.init, "/bin/sh");
+}
+
 TEST(VerityLock, CommandLineMayEnableVerityWhenTheFileDoesNot) {
   Config cfg;
   auto w = apply_cmdline_overrides(
