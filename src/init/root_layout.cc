@@ -107,6 +107,30 @@ Result<bool> place_entry(const std::string& name, NewRoot& root) {
   return true;
 }
 
+Result<int> copy_tree(const std::string& from, const std::string& to, int depth) {
+  if (depth > 4) return 0;
+  struct stat st;
+  if (::lstat(from.c_str(), &st) != 0) return sys_error("stat", from);
+  if (S_ISREG(st.st_mode)) {
+    TRY(copy_file(from, to, st));
+    return 1;
+  }
+  if (!S_ISDIR(st.st_mode)) return 0;
+  if (::mkdir(to.c_str(), 0700) != 0 && errno != EEXIST) return sys_error("mkdir", to);
+  DIR* d = ::opendir(from.c_str());
+  if (!d) return sys_error("open directory", from);
+  std::vector<std::string> names;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string_view n = e->d_name;
+    if (n != "." && n != "..") names.emplace_back(n);
+  }
+  ::closedir(d);
+  int files = 0;
+  for (const std::string& n : names) files += TRY(copy_tree(from + "/" + n, to + "/" + n, depth + 1));
+  copy_owner_and_mode(to, st);  // last: a directory of mode 0500 takes no more files
+  return files;
+}
+
 Result<NewRoot> mount_tmpfs_root(const std::string& tmpfs_size) {
   NewRoot root;
   root.is_volatile = true;
@@ -147,6 +171,16 @@ Result<NewRoot> mount_new_root(RootLayout layout, const std::string& tmpfs_size)
   NewRoot root;
   root.is_volatile = TRY(mount_overlay(paths::kLower, "", paths::kNewRoot, root));
   return root;
+}
+
+Result<int> carry_stub_extras(const std::string& from, const std::string& to) {
+  struct stat st;
+  if (::lstat(from.c_str(), &st) != 0) {
+    if (errno == ENOENT) return 0;
+    return sys_error("stat", from);
+  }
+  if (!S_ISDIR(st.st_mode)) return 0;
+  return copy_tree(from, to, 0);
 }
 
 std::vector<Error> detach_staging_mounts() {

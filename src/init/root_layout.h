@@ -34,6 +34,18 @@ struct NewRoot {
 //            initramfs-tools image needs this.
 Result<NewRoot> mount_new_root(RootLayout layout, const std::string& tmpfs_size);
 
+// systemd-stub's extras: the stub of a unified kernel image appends its own
+// cpio archives to the embedded initrd, which the kernel unpacks into the
+// initramfs beside the mini initramfs's files: /.extra/credentials,
+// /.extra/global_credentials, /.extra/sysext, /.extra/confext (*.cred and
+// *.raw files from the ESP). The initrd that uses them is the image's, so
+// the tree at `from` (the initramfs's /.extra) is copied to `to` (the new
+// root's /.extra, on the upper tmpfs) before the switch frees the
+// initramfs: directories and regular files with their modes, nothing
+// else, at most 4 levels deep. Returns the number of files copied (0 when
+// `from` does not exist).
+Result<int> carry_stub_extras(const std::string& from, const std::string& to);
+
 // Detaches the image, upper-tmpfs and boot-filesystem mounts from
 // /run/initoverlayfs. The overlays keep their own references to the layers,
 // so nothing changes for the new root; but once the overlays go away (when
