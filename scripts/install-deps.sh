@@ -14,7 +14,8 @@ pkgs=(
   cryptsetup-bin openssl                         # --verity (veritysetup), --verity-sign
   clang-16 libclang-rt-16-dev                    # fuzz tests (libFuzzer; clang 14 lacks what <expected> needs)
   debootstrap dosfstools mtools                  # full-system tests (mtools: a vfat /boot without mounting it)
-  ovmf                                           # UEFI firmware: systemd-boot system test
+  ovmf                                           # UEFI firmware: systemd-boot system test, Secure Boot
+  systemd-boot-efi sbsigntool                    # --uki: systemd-stub, sbsign/sbverify/sbattach
   dpkg-dev debhelper lintian mandoc              # package tests, man page lint
 )
 missing=()

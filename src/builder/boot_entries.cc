@@ -11,6 +11,7 @@
 #include "builder/bootfs.h"
 #include "builder/inspect.h"
 #include "builder/mapped_file.h"
+#include "builder/pe.h"
 #include "core/strings.h"
 #include "core/sys.h"
 
@@ -27,9 +28,10 @@ bool is_directory(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-// The entry files of ROOT/loader/entries, sorted; none if it does not exist.
-Result<std::vector<std::string>> entry_files(const std::string& root) {
-  const std::string dir = root + "/loader/entries";
+// The files of DIR whose names `wanted` accepts (dot files never), sorted;
+// none if DIR does not exist.
+template <typename Pred>
+Result<std::vector<std::string>> files_in(const std::string& dir, Pred wanted) {
   DIR* d = ::opendir(dir.c_str());
   if (!d) {
     if (errno == ENOENT || errno == ENOTDIR) return std::vector<std::string>{};
@@ -38,11 +40,25 @@ Result<std::vector<std::string>> entry_files(const std::string& root) {
   std::vector<std::string> out;
   while (const dirent* e = ::readdir(d)) {
     std::string_view name = e->d_name;
-    if (name.size() > 5 && name.ends_with(".conf") && !name.starts_with('.')) out.push_back(dir + "/" + std::string(name));
+    if (!name.starts_with('.') && wanted(name)) out.push_back(dir + "/" + std::string(name));
   }
   ::closedir(d);
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// The entry files of ROOT/loader/entries.
+Result<std::vector<std::string>> entry_files(const std::string& root) {
+  return files_in(root + "/loader/entries",
+                  [](std::string_view name) { return name.size() > 5 && name.ends_with(".conf"); });
+}
+
+// The type #2 entries (unified kernel images) of ROOT/EFI/Linux. vfat
+// keeps the case it was given; firmware and boot loaders ignore it.
+Result<std::vector<std::string>> uki_files(const std::string& root) {
+  return files_in(root + "/EFI/Linux", [](std::string_view name) {
+    return name.size() > 4 && (name.ends_with(".efi") || name.ends_with(".EFI"));
+  });
 }
 
 std::string_view last_component(std::string_view path) {
@@ -101,6 +117,22 @@ Result<std::map<std::string, std::string>> images_named_by_entries(
         if (!in || !in->is_mini || !in->has_config || in->config.fs.empty()) continue;
         named.emplace(std::string(last_component(in->config.fs)), conf);
       }
+    }
+    // A UKI carries its mini initramfs as its .initrd section; a file that
+    // is not a PE program or has no such section names nothing.
+    for (const std::string& uki : TRY(uki_files(root))) {
+      auto file = MappedFile::open(uki);
+      if (!file) {
+        if (file.error().err == ENOENT) continue;
+        return fail("read the unified kernel image", file.error().message(), file.error().err);
+      }
+      auto pe = read_pe(file->view());
+      if (!pe) continue;
+      auto initrd = pe_section_data(*pe, file->view(), ".initrd");
+      if (!initrd) continue;
+      auto in = inspect_mini_initramfs(*initrd);
+      if (!in || !in->is_mini || !in->has_config || in->config.fs.empty()) continue;
+      named.emplace(std::string(last_component(in->config.fs)), uki);
     }
   }
   return named;

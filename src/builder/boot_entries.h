@@ -29,7 +29,9 @@ std::vector<std::string> entry_initrds(std::string_view entry);
 // path).
 std::vector<std::string> entry_roots(const std::string& output_dir, std::string_view mountinfo);
 
-// Of every entry in ROOT/loader/entries/*.conf for each root, the initrds
+// Of every entry in ROOT/loader/entries/*.conf for each root, and every
+// unified kernel image in ROOT/EFI/Linux/*.efi (type #2 entries, whose
+// mini initramfs is their .initrd section), the initrds
 // that are mini initramfs files: the file name of the image each expects
 // (the last component of its configuration's "fs"), mapped to the entry
 // naming it. Entries or initrds that do not exist, and initrds that are not

@@ -16,6 +16,7 @@
 #include "builder/mapped_file.h"
 #include "builder/partition_writer.h"
 #include "builder/say.h"
+#include "builder/uki.h"
 #include "core/erofs_superblock.h"
 #include "core/placement.h"
 #include "core/strings.h"
@@ -28,6 +29,12 @@ namespace {
 size_t extension_at(std::string_view base) {
   size_t dot = base.rfind('.');
   return dot == std::string_view::npos || dot == 0 ? base.size() : dot;
+}
+
+// The directory of a path as dirname(1) gives it.
+std::string dir_of(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
 }
 
 bool is_hex_id(std::string_view s) {
@@ -161,6 +168,14 @@ Result<OutputPaths> create_outputs(OutputTemps& temps, const BuilderOptions& o,
   }
   out.image_tmp = TRY(temps.create(o.output_dir, kernel.image_name));
   out.mini_tmp = TRY(temps.create(o.output_dir, kernel.initramfs_name));
+  if (!o.uki.empty()) {
+    out.uki_final = uki_path_for(o.uki, kernel.kver);
+    const std::string dir = dir_of(out.uki_final);
+    const std::string name = out.uki_final.substr(out.uki_final.rfind('/') + 1);  // npos + 1 == 0
+    if (name.empty()) return fail("--uki", out.uki_final + ": names a directory, not a file");
+    OutputTemps::remove_abandoned(dir, name);
+    out.uki_tmp = TRY(temps.create(dir, name));
+  }
   return out;
 }
 
@@ -207,6 +222,19 @@ Result<void> commit_outputs(OutputTemps& temps, const OutputPaths& out, const Bu
   }
   TRY(sync_dir(dirfd.get(), o.output_dir));
   crash_point("mini-rename");
+  if (!out.uki_final.empty()) {
+    {
+      InterruptsHeld held;
+      if (::rename(out.uki_tmp.c_str(), out.uki_final.c_str()) != 0)
+        return sys_error("rename", out.uki_tmp + " to " + out.uki_final +
+                         " (the new pair is in place; the old UKI and its image are kept)");
+      temps.keep(out.uki_tmp);
+    }
+    const std::string dir = dir_of(out.uki_final);
+    UniqueFd ukidir = TRY(sys::open(dir, O_RDONLY | O_DIRECTORY));
+    TRY(sync_dir(ukidir.get(), dir));
+    crash_point("uki-rename");
+  }
   if (!separate_image) return {};
   // The old mini initramfs is gone from the output directory: the images
   // it and any crashed build before it named serve nothing now, unless a

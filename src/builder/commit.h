@@ -13,6 +13,11 @@
 //   3. the mini initramfs, synced under its temporary name, is renamed over
 //      the old one, the one step that switches the pair; the directory is
 //      synced;
+//   3b. with --uki, the UKI holding that mini initramfs is renamed over the
+//      old UKI the same way (its directory synced); a crash between 3 and
+//      3b leaves the old UKI, whose image is still there: it is removed
+//      only in step 4, and step 4 of a later build keeps the images that
+//      type #2 entries (EFI/Linux/*.efi, boot_entries.h) name;
 //   4. only then are the images of earlier builds for this name removed,
 //      but for those a boot loader entry's copy of an earlier mini
 //      initramfs still names (boot_entries.h): prune_images removes them
@@ -39,6 +44,7 @@ struct OutputPaths {
   std::string image_final, mini_final;  // what commit_outputs renames them to
   std::string image_name;  // the image's file name, BASE-ID.EXT (BASE.EXT when appended)
   std::string image_uuid;  // the UUID to make the image with
+  std::string uki_tmp, uki_final;  // --uki: the UKI, renamed right after the mini initramfs
 };
 
 // Removes the temporary files of builders that died, then makes ours, and

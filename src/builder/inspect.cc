@@ -14,6 +14,7 @@
 #include "builder/elf_check.h"
 #include "builder/initramfs_input.h"
 #include "builder/mapped_file.h"
+#include "builder/pe.h"
 #include "builder/mini_initramfs.h"
 #include "builder/scratch.h"
 #include "builder/spawn.h"
@@ -229,7 +230,27 @@ int run_inspect(std::string file) {
     std::printf("%s: %s\n", file.c_str(), mapped.error().message().c_str());
     return 1;
   }
-  auto got = inspect_mini_initramfs(mapped->view());
+  std::string_view bytes = mapped->view();
+  // A unified kernel image (uki.h): its mini initramfs is its .initrd.
+  if (bytes.starts_with("MZ")) {
+    auto pe = read_pe(bytes);
+    auto initrd = pe ? pe_section_data(*pe, bytes, ".initrd") : std::nullopt;
+    if (!initrd) {
+      std::printf("%s: a PE file, not a unified kernel image with an initrd (%s)\n", file.c_str(),
+                  pe ? "no .initrd section" : pe.error().detail.c_str());
+      return 3;
+    }
+    auto section_text = [&](const char* name) {
+      auto t = pe_section_data(*pe, bytes, name);
+      return t ? std::string(trim(*t)) : std::string("(none)");
+    };
+    std::printf("%s: unified kernel image, %s, kernel %s\n", file.c_str(), human_size(bytes.size()).c_str(),
+                section_text(".uname").c_str());
+    std::printf("  command line: %s\n", section_text(".cmdline").c_str());
+    std::printf("  its .initrd section (%s) is the file inspected below\n", human_size(initrd->size()).c_str());
+    bytes = *initrd;
+  }
+  auto got = inspect_mini_initramfs(bytes);
   if (!got) {
     std::printf("%s: not an initramfs: %s\n", file.c_str(), got.error().message().c_str());
     return 3;
@@ -242,7 +263,7 @@ int run_inspect(std::string file) {
     return 3;
   }
   std::printf("%s: mini initramfs, made by %s\n", file.c_str(), in.made_by.c_str());
-  std::printf("  %s (%s%s), %zu files, %s unpacked\n", human_size(mapped->view().size()).c_str(),
+  std::printf("  %s (%s%s), %zu files, %s unpacked\n", human_size(bytes.size()).c_str(),
               in.compression.c_str(),
               in.early_bytes ? str(", ", human_size(in.early_bytes), " of early archives in front").c_str() : "",
               in.files, human_size(in.unpacked_bytes).c_str());

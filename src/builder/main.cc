@@ -28,6 +28,7 @@
 #include "builder/say.h"
 #include "builder/scratch.h"
 #include "builder/summary.h"
+#include "builder/uki.h"
 #include "core/version.h"
 
 namespace iofs {
@@ -75,6 +76,10 @@ Result<void> build(BuilderOptions& o, ScratchDir& scratch, OutputTemps& temps, B
   b.image = TRY(build_image(o, b.input.tree, fmt, kernel_config, scratch, b.outputs.image_tmp));
   // 6. Mini initramfs: cpio + compression, under a temporary name.
   TRY(build_mini_initramfs(o, b, scratch));
+  // 6b. UKI (--uki): systemd-stub around the kernel and that mini
+  //     initramfs, signed, under a temporary name beside its final one.
+  if (!o.uki.empty())
+    TRY(build_uki(TRY(uki_spec(o, b.kernel.kver, b.outputs.mini_tmp)), b.outputs.uki_tmp, scratch.path()));
   // 7. Commit: the image under its new name, then the mini initramfs over
   //    the old one, then the earlier images removed.
   TRY(commit_outputs(temps, b.outputs, o, b.target, b.kernel));

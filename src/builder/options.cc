@@ -33,6 +33,11 @@ constexpr BuilderOption kOptions[] = {
     {"--verity", "", none},
     {"--verity-on-corruption", "", required},
     {"--verity-sign", "", required},
+    {"--uki", "", required},
+    {"--uki-kernel", "", required},
+    {"--uki-stub", "", required},
+    {"--uki-cmdline", "", required},
+    {"--uki-sign", "", required},
     {"--max-unpacked-size", "", required},
     {"--drivers", "", required},
     {"--hostonly", "", none},
@@ -137,6 +142,17 @@ Authentication:
   --verity-sign KEY,CERT    sign the root hash (PKCS#7, openssl smime) and
                             have the kernel check the signature against its
                             trusted keyrings; implies --verity
+  --uki PATH                also a unified kernel image at PATH, %k the
+                            kernel version (e.g. /efi/EFI/Linux/debian-%k.efi):
+                            systemd-stub with the kernel, the mini initramfs
+                            and the command line, put into place with the pair
+  --uki-sign KEY,CERT       sign the UKI for Secure Boot (sbsign) with a key
+                            the firmware's db trusts; implies nothing else
+  --uki-cmdline TEXT        its command line (default: /etc/kernel/cmdline,
+                            /usr/lib/kernel/cmdline, else /proc/cmdline)
+  --uki-kernel PATH         its kernel (default: /boot/vmlinuz-KVER)
+  --uki-stub PATH           systemd-stub (default: Debian's systemd-boot-efi
+                            linuxx64.efi.stub or linuxaa64.efi.stub)
   --drivers MOD,...         more modules for the mini initramfs
   --hostonly                only the modules this machine needs to reach the
                             boot filesystem, instead of the generic set
@@ -312,6 +328,21 @@ Result<void> parse_builder_args(const std::vector<std::string>& args, BuilderOpt
       o.verity_sign_key = parts[0];
       o.verity_sign_cert = parts[1];
       o.verity = true;
+    } else if (arg == "--uki") {
+      o.uki = TRY(value());
+      if (o.uki.empty()) return bad("--uki needs a path");
+    } else if (arg == "--uki-kernel") {
+      o.uki_kernel = TRY(value());
+    } else if (arg == "--uki-stub") {
+      o.uki_stub = TRY(value());
+    } else if (arg == "--uki-cmdline") {
+      o.uki_cmdline = TRY(value());
+      o.uki_cmdline_given = true;
+    } else if (arg == "--uki-sign") {
+      auto parts = split_commas(TRY(value()));
+      if (parts.size() != 2) return bad("--uki-sign takes KEY,CERT (two files)");
+      o.uki_sign_key = parts[0];
+      o.uki_sign_cert = parts[1];
     } else if (arg == "--drivers") {
       for (auto& d : split_commas(TRY(value()))) o.drivers.push_back(d);
     } else if (arg == "--set") {
@@ -388,6 +419,9 @@ Result<void> check_builder_options(BuilderOptions& o) {
     return bad("--initramfs and --rootdir exclude each other");
   if (o.dracut_wrapper && (!o.initramfs.empty() || !o.rootdir.empty()))
     return bad("--dracut makes the input with dracut: no --initramfs or --rootdir");
+  if (o.uki.empty() && (!o.uki_kernel.empty() || !o.uki_stub.empty() || o.uki_cmdline_given ||
+                        !o.uki_sign_key.empty()))
+    return bad("--uki-kernel, --uki-stub, --uki-cmdline and --uki-sign go with --uki PATH");
   for (const std::string* name : {&o.initramfs_name, &o.image_name})
     if (name->find('/') != std::string::npos)
       return bad("output names are file names, not paths: '" + *name + "'");

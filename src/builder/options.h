@@ -51,6 +51,14 @@ struct BuilderOptions {
   bool verity = false;                        // append a dm-verity hash tree
   std::string verity_on_corruption = "eio";   // eio, restart, panic
   std::string verity_sign_key, verity_sign_cert;  // --verity-sign KEY,CERT
+  // --uki PATH: also a unified kernel image holding the mini initramfs
+  // (uki.h), put into place with the pair; empty: none.
+  std::string uki;
+  std::string uki_kernel;   // default: /boot/vmlinuz-KVER
+  std::string uki_stub;     // default: systemd-stub for the kernel's machine
+  std::string uki_cmdline;  // default: default_uki_cmdline()
+  bool uki_cmdline_given = false;
+  std::string uki_sign_key, uki_sign_cert;  // --uki-sign KEY,CERT
   std::vector<std::string> drivers;
   // --max-unpacked-size: what the input initramfs may unpack to; 0: the
   // default (unpack_limit.h).

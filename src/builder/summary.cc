@@ -92,6 +92,10 @@ void print_summary(const BuilderOptions& o, const Build& b, double seconds) {
                 static_cast<unsigned long long>(verity->hash_offset),
                 o.verity_on_corruption.c_str(),
                 o.verity_sign_key.empty() ? "" : ", root hash signed (PKCS#7)");
+  if (!o.uki.empty())
+    std::printf("  UKI             %s (systemd-stub, the kernel, this mini initramfs, its command "
+                "line), %s\n", b.outputs.uki_final.c_str(),
+                o.uki_sign_key.empty() ? "not signed" : str("signed with ", o.uki_sign_cert).c_str());
   std::printf("  modules         %s\n", names.empty() ? "none" : join_words(names).c_str());
   if (!modules.builtin.empty())
     std::printf("  built in        %s\n", join_words(modules.builtin).c_str());

@@ -7,7 +7,8 @@
 # mini initramfs in the output directory names an image that is there and
 # carries that image's UUID, and the pair boots to the payload's init: A's
 # after the first crash, B's after the second. The next build removes the
-# images nothing names any more.
+# images nothing names any more. The same with --uki, whose UKI is renamed
+# after the mini initramfs (no boots for that part).
 . "$(dirname "$0")/lib/setup.sh"
 uuid=$(cat /proc/sys/kernel/random/uuid)
 out=$SCRATCH/out
@@ -74,4 +75,44 @@ boot_expecting after-mini "$SCRATCH/b/etc/payload-token"
 build "$SCRATCH/a" || { cat "$SCRATCH/build.out" >&2; boot_fail "the build after the crashes failed"; }
 image_c=$(check_matching_pair "build after the crashes")
 [[ $(images) == "$image_c " ]] || boot_fail "earlier images left after a complete build: $(images)"
+
+# 4. With --uki (issue 15) the UKI is renamed right after the mini
+# initramfs: killed between the two, the old UKI is left, and the image its
+# .initrd names is still there; killed after the UKI's rename, it holds the
+# new mini initramfs. (No boots: the UKI's own boot is boot.uki_secureboot_612.)
+uki=$SCRATCH/esp/EFI/Linux/iofs-%k.efi
+uki_file=$SCRATCH/esp/EFI/Linux/iofs-$K612_VER.efi
+mkdir -p "$SCRATCH/esp/EFI/Linux"
+uki_names() { # the image the UKI's mini initramfs names
+	objcopy -O binary --only-section=.initrd "$uki_file" "$SCRATCH/uki.initrd" &&
+		zstd -dcq "$SCRATCH/uki.initrd" | cpio -i --to-stdout --quiet etc/initoverlayfs.conf |
+		awk '$1 == "fs" { print $2 }'
+}
+with_uki=(--uki "$uki" --uki-kernel "$K612_KERNEL" --uki-cmdline "console=ttyS0")
+build_uki() { # PAYLOAD [NAME=VALUE...]
+	local payload=$1 rc=0
+	shift
+	env "$@" "$BUILDER" -f --kver "$K612_VER" --moddir "$K612_MODDIR" --output-dir "$out" \
+		--rootdir "$payload" --bootfs "UUID=$uuid" --bootfstype ext4 "${with_uki[@]}" \
+		>"$SCRATCH/build.out" 2>&1 || rc=$?
+	return "$rc"
+}
+build_uki "$SCRATCH/b" || { cat "$SCRATCH/build.out" >&2; boot_fail "the build with --uki failed"; }
+image_d=$(check_matching_pair "build with --uki")
+[[ $(uki_names) == "$image_d" ]] || boot_fail "the UKI names '$(uki_names)', not the mini initramfs's $image_d"
+rc=0
+build_uki "$SCRATCH/a" INITOVERLAYFS_TEST_CRASH_AFTER=mini-rename || rc=$?
+[[ $rc == 137 ]] || { cat "$SCRATCH/build.out" >&2; boot_fail "--uki, crash after mini-rename: exit $rc"; }
+[[ $(uki_names) == "$image_d" ]] || boot_fail "--uki, crash after mini-rename: the UKI changed before its rename"
+[[ -f $out/$image_d ]] || boot_fail "--uki, crash after mini-rename: the old UKI's image $image_d is gone"
+rc=0
+build_uki "$SCRATCH/a" INITOVERLAYFS_TEST_CRASH_AFTER=uki-rename || rc=$?
+[[ $rc == 137 ]] || { cat "$SCRATCH/build.out" >&2; boot_fail "--uki, crash after uki-rename: exit $rc"; }
+image_e=$(check_matching_pair "--uki, crash after uki-rename")
+[[ $(uki_names) == "$image_e" ]] || boot_fail "--uki, crash after uki-rename: the UKI names '$(uki_names)', not $image_e"
+build_uki "$SCRATCH/b" || { cat "$SCRATCH/build.out" >&2; boot_fail "the build with --uki after the crashes failed"; }
+image_f=$(check_matching_pair "--uki after the crashes")
+[[ $(uki_names) == "$image_f" ]] || boot_fail "--uki after the crashes: the UKI names '$(uki_names)'"
+[[ $(ls "$SCRATCH/esp/EFI/Linux") == "iofs-$K612_VER.efi" ]] ||
+	boot_fail "--uki: left beside the UKI: $(ls "$SCRATCH/esp/EFI/Linux" | tr '\n' ' ')"
 echo "PASS: $BOOT_TEST_NAME"

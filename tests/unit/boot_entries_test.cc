@@ -14,7 +14,9 @@
 #include "builder/commit.h"
 #include "builder/cpio.h"
 #include "builder/mini_initramfs.h"
+#include "builder/pe.h"
 #include "core/strings.h"
+#include "pe_sample.h"
 
 using namespace iofs;
 namespace fs = std::filesystem;
@@ -100,6 +102,28 @@ TEST_F(BootEntries, ImagePathBelowTheRootOfItsFilesystem) {
   auto named = images_named_by_entries({root_});
   ASSERT_TRUE(named) << named.error().message();
   EXPECT_EQ(named->count("initoverlayfs-k-89abcdef.img"), 1u);
+}
+
+// A unified kernel image (--uki) is a type #2 entry: its .initrd section
+// is its mini initramfs. One with another .initrd, a PE file without one,
+// and a file that is no PE file at all name nothing.
+TEST_F(BootEntries, UnifiedKernelImageKeepsTheImageItsInitrdNames) {
+  auto uki = [](std::string initrd) {
+    return iofs::test::sample_pe(kPeMachineX86_64, {{.name = ".text", .data = "stub", .virtual_address = 0x1000},
+                                                    {.name = ".initrd", .data = std::move(initrd),
+                                                     .virtual_address = 0x2000}});
+  };
+  put("EFI/Linux/debian-6.12.efi", uki(mini_naming("/initoverlayfs-6.12-0123abcd.img")));
+  put("EFI/Linux/classic-6.1.EFI", uki(classic()));
+  put("EFI/Linux/no-initrd.efi", iofs::test::sample_pe(kPeMachineX86_64, {{.name = ".text", .data = "x"}}));
+  put("EFI/Linux/garbage.efi", std::string(4096, '\x5a'));
+  put("EFI/Linux/cut.efi", uki(mini_naming("/initoverlayfs-6.12-89abcdef.img")).substr(0, 700));
+  put("EFI/Linux/not-an-efi.txt", uki(mini_naming("/initoverlayfs-6.12-fedcba98.img")));
+  auto named = images_named_by_entries({root_});
+  ASSERT_TRUE(named) << named.error().message();
+  ASSERT_EQ(named->size(), 1u);
+  EXPECT_EQ(named->begin()->first, "initoverlayfs-6.12-0123abcd.img");
+  EXPECT_EQ(named->begin()->second, root_ + "/EFI/Linux/debian-6.12.efi");
 }
 
 TEST_F(BootEntries, NoEntriesNameNothing) {

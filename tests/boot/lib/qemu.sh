@@ -16,6 +16,8 @@ _iofs_qlog() { printf 'qemu: %s\n' "$*" >&2; }
 _QEMU_BOOT_PID=
 # shellcheck disable=SC2034 # read by the tests
 QEMU_BOOT_WALL=
+# shellcheck disable=SC2034 # read by the tests
+QEMU_STOPPED=0
 
 # qemu_boot KERNEL INITRD CONSOLE_LOG [CMDLINE_WORD...] [-- QEMU_ARG...]
 #
@@ -35,6 +37,9 @@ QEMU_BOOT_WALL=
 # QEMU_TIMEOUT seconds of wall time (then it is killed). Sets QEMU_BOOT_WALL to
 # the wall time taken, in seconds.
 #
+# QEMU_STOP_AT (an extended regex): QEMU is stopped as soon as the console
+# log matches it, and qemu_boot then returns 0 with QEMU_STOPPED=1 (for a
+# firmware that refuses to boot and then waits at its menu).
 # Environment: QEMU_TIMEOUT (default 180), QEMU_ICOUNT=1 (deterministic guest
 # clock, 1 ns per instruction: for timing; about twice the wall time; idle
 # time jumps to the next timer, sleep=off), QEMU_ICOUNT=sleep (the same, but
@@ -93,8 +98,33 @@ qemu_boot() {
 	# timeout(1): TERM after QEMU_TIMEOUT, KILL 5 s later if still alive.
 	timeout -k 5 "${QEMU_TIMEOUT:-180}" "${cmd[@]}" </dev/null >"$log" 2>&1 &
 	_QEMU_BOOT_PID=$!
+	local watcher=
+	QEMU_STOPPED=0
+	if [[ -n ${QEMU_STOP_AT:-} ]]; then
+		# Firmware that refused to boot waits for a key forever: stop it
+		# once the console says what the test waits for.
+		(
+			while kill -0 "$_QEMU_BOOT_PID" 2>/dev/null; do
+				if grep -aEq -- "$QEMU_STOP_AT" "$log"; then
+					sleep 1 # the rest of the line, and what follows at once
+					kill -TERM "$_QEMU_BOOT_PID" 2>/dev/null
+					break
+				fi
+				sleep 1
+			done
+		) &
+		watcher=$!
+	fi
 	wait "$_QEMU_BOOT_PID" || rc=$?
 	_QEMU_BOOT_PID=
+	if [[ -n $watcher ]]; then
+		kill "$watcher" 2>/dev/null || true
+		wait "$watcher" 2>/dev/null || true
+		if grep -aEq -- "$QEMU_STOP_AT" "$log"; then
+			QEMU_STOPPED=1
+			rc=0
+		fi
+	fi
 	t1=$(date +%s.%N)
 	# shellcheck disable=SC2034 # read by the tests
 	QEMU_BOOT_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
