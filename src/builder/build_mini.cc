@@ -21,6 +21,8 @@ Result<void> make_systemd_mini_initramfs(const BuilderOptions& o, const MiniInit
   spec.kver = mini.kver;
   spec.moddir = mini.moddir;
   for (const PlannedModule& m : mini.plan) spec.drivers.push_back(module_name(m.path));
+  for (const auto& [path, data] : mini.extra_files)
+    if (path == kRootHashSigPath) spec.root_hash_sig = data;
   spec.compression = mini.compression;
   spec.data_dir = TRY(find_systemd_data_dir());
   spec.work_dir = TRY(scratch.make_dir("dracut"));

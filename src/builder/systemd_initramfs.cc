@@ -108,9 +108,12 @@ Result<void> make_systemd_initramfs(const SystemdInitramfsSpec& spec, const std:
   // The marker of every mini initramfs (mini_initramfs.h): without it, a
   // hook would convert this one again, and --inspect would not know it.
   const std::string marker = spec.work_dir + "/initoverlayfs-install.made";
+  const std::string sig = spec.work_dir + "/roothash.p7s";
   TRY(sys::make_dir(confdir));
-  for (const auto& [path, text] : {std::pair{config, spec.config_text},
-                                   std::pair{marker, str("initoverlayfs-install ", kVersion, "\n")}}) {
+  std::vector<std::pair<std::string, std::string>> files = {
+      {config, spec.config_text}, {marker, str("initoverlayfs-install ", kVersion, "\n")}};
+  if (!spec.root_hash_sig.empty()) files.emplace_back(sig, spec.root_hash_sig);
+  for (const auto& [path, text] : files) {
     UniqueFd fd = TRY(sys::open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644));
     TRY(sys::write_all(fd.get(), text, path));
   }
@@ -123,6 +126,8 @@ Result<void> make_systemd_initramfs(const SystemdInitramfsSpec& spec, const std:
                                                      {"initoverlayfs_marker", marker},
                                                      {"initoverlayfs_program", spec.program},
                                                      {"initoverlayfs_units", units},
+                                                     {"initoverlayfs_roothash_sig",
+                                                      spec.root_hash_sig.empty() ? "" : sig},
                                                      {"NO_POST_UPDATE_HOOKS", "1"}};
   std::optional<std::string> saved_base;
   if (const char* b = std::getenv("dracutbasedir")) saved_base = b;

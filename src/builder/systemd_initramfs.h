@@ -17,6 +17,7 @@ struct SystemdInitramfsSpec {
   std::string config_text;  // /etc/initoverlayfs.conf
   std::string kver, moddir;
   std::vector<std::string> drivers;  // module names for --add-drivers
+  std::string root_hash_sig;  // --verity-sign: the PKCS#7 signature, installed at kRootHashSigPath
   std::string compression = "zstd";  // zstd, gzip, xz, lz4, none
   std::string data_dir;     // holds dracut/90initoverlayfs and systemd/
   std::string work_dir;     // a private temporary directory

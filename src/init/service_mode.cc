@@ -8,6 +8,7 @@
 #include "core/version.h"
 #include "init/boot_config.h"
 #include "init/device_finder.h"
+#include "init/dm_verity.h"
 #include "init/handover.h"
 #include "init/image_layers.h"
 #include "init/mounts.h"
@@ -26,15 +27,11 @@ struct Service {
   int64_t device_ms = 0, mount_ms = 0;
 
   // The init mode's configuration: the file, then initoverlayfs.* on the
-  // kernel command line.
-  Result<void> read_config() {
-    TRY(read_boot_config(cfg));
-    // Never an unverified mount of an image that is to be verified.
-    if (cfg.verity.enabled)
-      return fail("verity is required, but systemd mode does not set up dm-verity yet;",
-                  "refusing to mount the image (use init mode)");
-    return {};
-  }
+  // kernel command line. With verity the image is mounted through
+  // dm-verity as in init mode: the kernel loads dm-mod when the program
+  // opens the static /dev/mapper/control node, and dm-verity when the
+  // table names its target; dracut put both in (the builder's drivers).
+  Result<void> read_config() { return read_boot_config(cfg); }
 
   Result<std::string> find_boot_device() {
     int64_t t0 = sys::boottime_ns();
@@ -63,6 +60,8 @@ struct Service {
     MountedLayers m = TRY(iofs::mount_layers(cfg, boot_dev));
     for (const Error& e : m.staging_left) log::warning(e.message());
     mount_ms = sys::ms_since(t0);
+    if (m.image.how == ImageAttach::verity)
+      log::info("verity: ", describe_verity(m.shown, cfg.verity, m.image));
     if (m.root.volatile_refused)
       log::info("overlay refused 'volatile' (", m.root.volatile_refused->message(),
                 "), retrying without");

@@ -24,12 +24,18 @@ TEST(BuilderMode, Errors) {
            {{"--mode", "upstart"}, "--mode takes init or systemd, not 'upstart'"},
            {{"--mode"}, "--mode needs a value"},
            {{"--mode", "systemd", "--placement", "initrd"}, "does not support --placement initrd"},
-           {{"--mode", "systemd", "--verity"}, "--verity needs --mode init"},
        }) {
     auto o = parse(args);
     ASSERT_FALSE(o) << args[0];
     EXPECT_NE(o.error().message().find(says), std::string::npos) << o.error().message();
   }
+}
+
+// Issue 15: dm-verity works in systemd mode as in init mode.
+TEST(BuilderMode, SystemdModeTakesVerity) {
+  auto o = parse({"--mode", "systemd", "--verity", "--kver", "6.12", "--rootdir", "/r"});
+  ASSERT_TRUE(o) << o.error().message();
+  EXPECT_TRUE(o->verity);
 }
 
 TEST(DracutWrapper, OutputAndKver) {

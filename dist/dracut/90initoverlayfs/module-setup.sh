@@ -13,6 +13,9 @@
 #                          writes one into every mini initramfs it makes)
 #   initoverlayfs_program  the initoverlayfs binary (default: from PATH,
 #                          else /usr/sbin/initoverlayfs)
+#   initoverlayfs_roothash_sig  the dm-verity root hash signature to
+#                          install as /etc/initoverlayfs.roothash.p7s
+#                          (initoverlayfs-install --verity-sign)
 #   initoverlayfs_units    the directory holding the pre-initoverlayfs
 #                          units (default: /usr/share/initoverlayfs/systemd,
 #                          where the package installs them, else systemd's
@@ -40,6 +43,10 @@ installkernel() {
     # cannot mount an image file directly. Storage drivers come from
     # --add-drivers (the builder passes its module set) or other modules.
     hostonly='' instmods erofs overlay loop
+    # dm-verity (with dm-mod, dm-bufio) when the configuration requires it.
+    if grep -qE '^[[:space:]]*verity[[:space:]=]+1' "$initoverlayfs_config"; then
+        hostonly='' instmods dm-verity
+    fi
 }
 
 install() {
@@ -50,6 +57,9 @@ install() {
 
     inst_simple "$program" /usr/sbin/initoverlayfs || return 1
     inst_simple "$initoverlayfs_config" /etc/initoverlayfs.conf || return 1
+    if [[ -n ${initoverlayfs_roothash_sig-} ]]; then
+        inst_simple "$initoverlayfs_roothash_sig" /etc/initoverlayfs.roothash.p7s || return 1
+    fi
     # The builder's marker: this initramfs is a mini initramfs already.
     if [[ -n ${initoverlayfs_marker-} ]]; then
         inst_simple "$initoverlayfs_marker" /etc/initoverlayfs-install.made || return 1
