@@ -1,5 +1,8 @@
 #include "builder/build_mini.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include "builder/config_text.h"
@@ -8,6 +11,7 @@
 #include "builder/systemd_initramfs.h"
 #include "core/placement.h"
 #include "core/strings.h"
+#include "core/sys.h"
 
 namespace iofs {
 namespace {
@@ -30,7 +34,12 @@ Result<void> make_systemd_mini_initramfs(const BuilderOptions& o, const MiniInit
   spec.verbose = o.verbose;
   Say{o.verbose}("making the mini initramfs with dracut (systemd mode, ", spec.compression,
                  "), units from ", spec.data_dir);
-  return make_systemd_initramfs(spec, out);
+  TRY(make_systemd_initramfs(spec, out));
+  if (mini.appended_image.empty()) return {};
+  UniqueFd fd = TRY(sys::open(out, O_WRONLY | O_APPEND));
+  TRY(append_image_archive(mini, fd.get(), out));
+  if (::fsync(fd.get()) != 0) return sys_error("fsync", out);
+  return {};
 }
 
 }  // namespace

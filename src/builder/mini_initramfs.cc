@@ -199,31 +199,35 @@ Result<void> write_mini_initramfs(const MiniInitramfsSpec& spec, const std::stri
     TRY(run_program(compressor_argv(spec.compression), {.stdout_fd = fd.get(), .stdin_data = cpio}));
     if (::lseek(fd.get(), 0, SEEK_END) < 0) return sys_error("seek", out);
   }
-  if (!spec.appended_image.empty()) {
-    // The kernel looks for the next archive at a 4-byte boundary, skipping
-    // zeros (init/initramfs.c: unpack_to_rootfs()).
-    off_t end = ::lseek(fd.get(), 0, SEEK_END);
-    if (end < 0) return sys_error("seek", out);
-    TRY(sys::write_all(fd.get(), std::string((4 - end % 4) % 4, '\0'), out));
-    // The image is copied, not read into memory: the cpio header is
-    // written for its size, then its bytes, padding and the trailer.
-    UniqueFd image = TRY(sys::open(spec.appended_image, O_RDONLY));
-    struct stat st;
-    if (::fstat(image.get(), &st) != 0) return sys_error("stat", spec.appended_image);
-    if (static_cast<uint64_t>(st.st_size) > UINT32_MAX)
-      return fail("append image", spec.appended_image + ": larger than a cpio entry can be (4 GiB)");
-    const auto size = static_cast<uint32_t>(st.st_size);
-    std::string head, tail;
-    CpioWriter(head).add_header(
-        CpioEntry{.name = spec.appended_name, .mode = S_IFREG | 0444, .mtime = spec.mtime}, size);
-    CpioWriter t(tail);
-    t.pad_data(size);
-    t.finish();
-    TRY(sys::write_all(fd.get(), head, out));
-    TRY(sys::copy_fd(image.get(), fd.get(), out));
-    TRY(sys::write_all(fd.get(), tail, out));
-  }
+  TRY(append_image_archive(spec, fd.get(), out));
   if (::fsync(fd.get()) != 0) return sys_error("fsync", out);
+  return {};
+}
+
+Result<void> append_image_archive(const MiniInitramfsSpec& spec, int fd, const std::string& out) {
+  if (spec.appended_image.empty()) return {};
+  // The kernel looks for the next archive at a 4-byte boundary, skipping
+  // zeros (init/initramfs.c: unpack_to_rootfs()).
+  off_t end = ::lseek(fd, 0, SEEK_END);
+  if (end < 0) return sys_error("seek", out);
+  TRY(sys::write_all(fd, std::string((4 - end % 4) % 4, '\0'), out));
+  // The image is copied, not read into memory: the cpio header is
+  // written for its size, then its bytes, padding and the trailer.
+  UniqueFd image = TRY(sys::open(spec.appended_image, O_RDONLY));
+  struct stat st;
+  if (::fstat(image.get(), &st) != 0) return sys_error("stat", spec.appended_image);
+  if (static_cast<uint64_t>(st.st_size) > UINT32_MAX)
+    return fail("append image", spec.appended_image + ": larger than a cpio entry can be (4 GiB)");
+  const auto size = static_cast<uint32_t>(st.st_size);
+  std::string head, tail;
+  CpioWriter(head).add_header(
+      CpioEntry{.name = spec.appended_name, .mode = S_IFREG | 0444, .mtime = spec.mtime}, size);
+  CpioWriter t(tail);
+  t.pad_data(size);
+  t.finish();
+  TRY(sys::write_all(fd, head, out));
+  TRY(sys::copy_fd(image.get(), fd, out));
+  TRY(sys::write_all(fd, tail, out));
   return {};
 }
 

@@ -76,4 +76,11 @@ Result<std::string> mini_initramfs_cpio(const MiniInitramfsSpec& spec);
 Result<void> write_mini_initramfs(const MiniInitramfsSpec& spec, const std::string& cpio,
                                   const std::string& out);
 
+// --placement initrd: appends spec.appended_image to `fd` (the mini
+// initramfs `out`, written so far) as an uncompressed cpio archive of its
+// own holding /spec.appended_name, at the 4-byte boundary the kernel looks
+// for it; nothing without an appended image. In systemd mode it follows
+// dracut's archive the same way.
+Result<void> append_image_archive(const MiniInitramfsSpec& spec, int fd, const std::string& out);
+
 }  // namespace iofs

@@ -400,9 +400,6 @@ Result<void> check_builder_options(BuilderOptions& o) {
     return bad(str("--placement ", p.name, " needs --bootfs naming the partition (PARTLABEL=...)"));
   if (!o.write_partition.empty() && !p.write_partition_allowed)
     return bad("--write-partition goes with --placement partition");
-  if (o.boot_mode == BootMode::systemd && !p.systemd_mode_allowed)
-    return bad(str("--mode systemd does not support --placement ", p.name,
-                   " (the image appended to a dracut initramfs)"));
   if (o.boot_mode == BootMode::systemd && !o.rescue_busybox.empty())
     return bad("--rescue-shell goes with --mode init: in --mode systemd the mini initramfs is "
                "dracut's, without the program's failure shell");

@@ -26,7 +26,7 @@ constexpr PlacementInfo kPlacements[] = {
      .device = ImageDevice::boot_filesystem, .bootfs_option = BootfsOption::optional,
      .modules = ModulePolicy::storage_on_demand, .image_file_named = true, .needs_loop = true,
      .dax = false, .appended = false, .size_alignment = 0, .hostonly_allowed = true,
-     .write_partition_allowed = false, .systemd_mode_allowed = true,
+     .write_partition_allowed = false,
      .summary = "  boot filesystem {device}, image at /{fs} on it\n"},
     // No boot filesystem to mount, so no driver for one, nor loop: the
     // image is a block device already.
@@ -34,15 +34,15 @@ constexpr PlacementInfo kPlacements[] = {
      .device = ImageDevice::named_partition, .bootfs_option = BootfsOption::required,
      .modules = ModulePolicy::storage_on_demand, .image_file_named = false, .needs_loop = false,
      .dax = false, .appended = false, .size_alignment = 0, .hostonly_allowed = false,
-     .write_partition_allowed = true, .systemd_mode_allowed = true,
+     .write_partition_allowed = true,
      .summary = "  partition       {device}: {copy}\n"},
     // No disk: the image is a file in the initramfs, behind a loop device.
-    // systemd mode would have to append it to a dracut initramfs.
+    // In systemd mode it is appended after dracut's archive the same way.
     {.placement = initrd, .name = "initrd", .in_config = initrd,
      .device = ImageDevice::none, .bootfs_option = BootfsOption::unused,
      .modules = ModulePolicy::none, .image_file_named = true, .needs_loop = true,
      .dax = false, .appended = true, .size_alignment = 0, .hostonly_allowed = false,
-     .write_partition_allowed = false, .systemd_mode_allowed = false, .summary = ""},
+     .write_partition_allowed = false, .summary = ""},
     // The pmem placements are partitions to the early-boot program: a block
     // device that is the image, here one the kernel makes from memory, found
     // by the image's own UUID (libblkid reads the EROFS superblock, so what
@@ -52,7 +52,7 @@ constexpr PlacementInfo kPlacements[] = {
      .device = ImageDevice::image_uuid, .bootfs_option = BootfsOption::refused,
      .modules = ModulePolicy::nvdimm_on_demand, .image_file_named = true, .needs_loop = false,
      .dax = true, .appended = false, .size_alignment = 0, .hostonly_allowed = false,
-     .write_partition_allowed = false, .systemd_mode_allowed = true, .summary = kPmemSummary},
+     .write_partition_allowed = false, .summary = kPmemSummary},
     // QEMU maps the file as guest memory: its size must be a multiple of the
     // 2 MiB the memory device is aligned to. Zeros past the end of an EROFS
     // image are never read.
@@ -60,7 +60,7 @@ constexpr PlacementInfo kPlacements[] = {
      .device = ImageDevice::image_uuid, .bootfs_option = BootfsOption::refused,
      .modules = ModulePolicy::nvdimm_on_demand, .image_file_named = true, .needs_loop = false,
      .dax = true, .appended = false, .size_alignment = 2 * kMiB, .hostonly_allowed = false,
-     .write_partition_allowed = false, .systemd_mode_allowed = true,
+     .write_partition_allowed = false,
      .summary = kVirtioPmemSummary},
 };
 

@@ -55,7 +55,6 @@ struct PlacementInfo {
   uint64_t size_alignment;   // the image file is padded to a multiple of this (0: none)
   bool hostonly_allowed;     // --hostonly (it looks at the boot filesystem)
   bool write_partition_allowed;
-  bool systemd_mode_allowed;  // --mode systemd
   // The summary's line for it: {image} the image file, {device} what the
   // config's bootfs says, {fs} the image's path on the boot filesystem,
   // {region_mib} the image rounded up to 128 MiB, in MiB, {size} its size

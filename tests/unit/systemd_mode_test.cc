@@ -23,7 +23,6 @@ TEST(BuilderMode, Errors) {
   for (auto [args, says] : std::vector<std::pair<std::vector<std::string>, std::string>>{
            {{"--mode", "upstart"}, "--mode takes init or systemd, not 'upstart'"},
            {{"--mode"}, "--mode needs a value"},
-           {{"--mode", "systemd", "--placement", "initrd"}, "does not support --placement initrd"},
        }) {
     auto o = parse(args);
     ASSERT_FALSE(o) << args[0];
