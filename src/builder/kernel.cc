@@ -1,10 +1,13 @@
 #include "builder/kernel.h"
 
+#include <fcntl.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 
+#include "builder/elf_check.h"
 #include "builder/module_file.h"
 #include "builder/say.h"
 #include "core/strings.h"
@@ -144,20 +147,27 @@ Result<KernelChoice> resolve_kernel(const BuilderOptions& o) {
 }
 
 Result<void> check_target_for_host_tools(const BuilderOptions& o, const TargetMachine& target) {
-  auto self = sys::read_file("/proc/self/exe", kMaxProgramBytes);
+  // This program's own ELF header says what machine this is.
+  auto self = sys::open("/proc/self/exe", O_RDONLY);
   if (!self) return {};
-  auto host = program_machine(*self, "/proc/self/exe");
-  if (!host || *host == target.machine) return {};
+  char head[64];
+  const ssize_t n = ::pread(self->get(), head, sizeof head, 0);
+  auto elf = read_elf_header(std::string_view(head, n > 0 ? static_cast<size_t>(n) : 0));
+  if (!elf) return {};
+  const Machine host{elf->machine, elf->is_64bit, elf->big_endian};
+  if (host == target.machine) return {};
   // dracut and mkinitramfs copy this machine's programs and libraries.
-  const std::string why = str("dracut would fill it with this machine's (",
-                              describe_machine(*host), ") programs, not ",
-                              describe_machine(target.machine), " ones (", target.source, ")");
+  const std::string why = str("this machine's programs, for ", describe_machine(host),
+                              ", where ", target.source,
+                              target.from_arch_option ? " asks for " : " are for ",
+                              describe_machine(target.machine));
   if (o.boot_mode == BootMode::systemd)
-    return fail("--mode systemd", str("the mini initramfs is made by this machine's dracut: ", why));
+    return fail("--mode systemd:", str("the mini initramfs would be made by this machine's "
+                                       "dracut, with ", why));
   if (o.initramfs.empty() && o.rootdir.empty())
-    return fail("no input", str("without --initramfs or --rootdir the builder runs dracut or "
-                                "mkinitramfs here: ", why,
-                                "; give the target's initramfs or root directory"));
+    return fail("no --initramfs or --rootdir:",
+                str("dracut or mkinitramfs would make the image here, with ", why,
+                    "; give the target's initramfs or root directory"));
   return {};
 }
 

@@ -109,7 +109,7 @@ Result<std::string> pick_early_boot_program(const TargetMachine& target,
                             : c.problem.empty() ? std::string("none") : c.problem,
                   ")");
   }
-  return fail("find the early-boot program",
+  return fail("find the early-boot program:",
               str("none for ", describe_machine(target.machine), " (", target.source,
                   "); looked at ", looked.empty() ? "nothing" : looked, "; ", how_to_get(target)));
 }

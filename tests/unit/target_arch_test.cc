@@ -211,7 +211,7 @@ TEST(TargetArch, PicksTheFirstProgramForTheTarget) {
   auto none = pick_early_boot_program(modules_of(arm64()), std::span(places).subspan(2));
   ASSERT_FALSE(none);
   EXPECT_EQ(none.error().message(),
-            "find the early-boot program none for arm64 (AArch64) (the modules of 6.1.0-57-arm64 "
+            "find the early-boot program: none for arm64 (AArch64) (the modules of 6.1.0-57-arm64 "
             "in /m); looked at /usr/sbin/initoverlayfs (for x86_64 (x86-64)), "
             "/usr/bin/initoverlayfs (not executable); build initoverlayfs with -DIOFS_ARM64=ON "
             "(needs g++-aarch64-linux-gnu) and cmake --install it, or give --early-boot-program PATH");
@@ -302,4 +302,28 @@ TEST(TargetArch, ArchOption) {
   auto bad = parse_builder_options({"--arch", "mips"});
   ASSERT_FALSE(bad);
   EXPECT_TRUE(has(bad.error(), "--arch takes x86_64 or arm64, not 'mips'")) << bad.error().message();
+}
+
+// A pair for another machine than this one cannot take this machine's
+// dracut or mkinitramfs (no input) or systemd (--mode systemd).
+TEST(TargetArch, ThisMachinesToolsRefusedForAnother) {
+  const TargetMachine arm = modules_of(arm64()), here = modules_of(x86_64());
+  BuilderOptions o;
+  auto no_input = check_target_for_host_tools(o, arm);
+  ASSERT_FALSE(no_input);
+  EXPECT_TRUE(has(no_input.error(), "no --initramfs or --rootdir: dracut or mkinitramfs would make "
+                                    "the image here, with this machine's programs, for x86_64 "
+                                    "(x86-64), where the modules of 6.1.0-57-arm64 in /m are for "
+                                    "arm64 (AArch64)"))
+      << no_input.error().message();
+  EXPECT_TRUE(check_target_for_host_tools(o, here));
+  o.rootdir = "/srv/arm64-root";
+  EXPECT_TRUE(check_target_for_host_tools(o, arm));
+  o.boot_mode = BootMode::systemd;
+  auto systemd = check_target_for_host_tools(o, arm);
+  ASSERT_FALSE(systemd);
+  EXPECT_TRUE(has(systemd.error(), "--mode systemd: the mini initramfs would be made by this "
+                                   "machine's dracut"))
+      << systemd.error().message();
+  EXPECT_TRUE(check_target_for_host_tools(o, here));
 }
