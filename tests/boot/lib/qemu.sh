@@ -20,7 +20,7 @@ QEMU_BOOT_WALL=
 # qemu_boot KERNEL INITRD CONSOLE_LOG [CMDLINE_WORD...] [-- QEMU_ARG...]
 #
 # Boots KERNEL (and INITRD, unless it is "") on one TCG vCPU with 1 GiB, the
-# serial console on ttyS0 written to CONSOLE_LOG (QEMU's own messages go there
+# serial console on ttyS0 (ttyAMA0 on arm64) written to CONSOLE_LOG (QEMU's own messages go there
 # too). The kernel command line is "console=ttyS0 panic=-1" plus the words
 # before "--"; the words after "--" are passed to QEMU (e.g. -drive ...).
 # With KERNEL "" QEMU has no -kernel: the firmware (SeaBIOS, or OVMF given
@@ -34,6 +34,12 @@ QEMU_BOOT_WALL=
 # Returns QEMU's exit status, or 124 if it was still running after
 # QEMU_TIMEOUT seconds of wall time (then it is killed). Sets QEMU_BOOT_WALL to
 # the wall time taken, in seconds.
+#
+# QEMU_ARCH=arm64 boots a 64-bit ARM kernel instead: qemu-system-aarch64,
+# -machine virt (GIC, PL011 UART as ttyAMA0, PCIe: -drive if=virtio is a
+# virtio-blk-pci disk) with -cpu ${QEMU_CPU:-cortex-a57}, cheaper under TCG
+# than -cpu max, which emulates pointer authentication and SVE; the console
+# is ttyAMA0.
 #
 # Environment: QEMU_TIMEOUT (default 180), QEMU_ICOUNT=1 (deterministic guest
 # clock, 1 ns per instruction: for timing; about twice the wall time; idle
@@ -66,12 +72,25 @@ qemu_boot() {
 		_iofs_qlog "qemu_boot: no kernel (the bootloader's), so no initrd or command line either"
 		return 2
 	fi
-	local append="console=ttyS0 panic=-1"
+	local console=ttyS0 bin=qemu-system-x86_64
+	local -a machine=(-cpu max)
+	case ${QEMU_ARCH:-x86_64} in
+	x86_64) ;;
+	arm64)
+		console=ttyAMA0 bin=qemu-system-aarch64
+		machine=(-machine virt -cpu "${QEMU_CPU:-cortex-a57}")
+		;;
+	*)
+		_iofs_qlog "QEMU_ARCH is x86_64 or arm64, not '$QEMU_ARCH'"
+		return 2
+		;;
+	esac
+	local append="console=$console panic=-1"
 	((${#words[@]})) && append+=" ${words[*]}"
 
 	local -a cmd=(
-		"${QEMU_BIN:-qemu-system-x86_64}"
-		-accel tcg -cpu max
+		"${QEMU_BIN:-$bin}"
+		-accel tcg "${machine[@]}"
 		-m "${QEMU_MEM:-1024}" -smp "${QEMU_SMP:-1}"
 		-nographic -no-reboot
 		# No default NIC: one PCI device less to probe; a test that wants a
