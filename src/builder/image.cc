@@ -23,6 +23,9 @@ Result<std::string> check_kernel_reads(const std::string& moddir, const std::str
                                        const ImageFormat& fmt) {
   const std::string candidates[] = {
       moddir + "/../../../boot/config-" + kver,
+      // An unpacked merged-/usr package (Debian 13): ROOT/usr/lib/modules/KVER
+      // beside ROOT/boot.
+      moddir + "/../../../../boot/config-" + kver,
       moddir + "/config",
       "/boot/config-" + kver,
   };

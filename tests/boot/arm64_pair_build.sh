@@ -49,6 +49,7 @@ for k in 61 612; do
 		{ printf '%s\n' "$log" >&2; boot_fail "$kver: the build failed"; }
 	expect_in "$log" "modules are for arm64 \(AArch64\) \($(q "$moddir")/kernel/" "$kver: the modules' machine read"
 	expect_in "$log" "/init from $(q "$ARM64_PROGRAM")\$" "$kver: the build tree's arm64 program chosen"
+	expect_in "$log" "kernel config .*/boot/config-$(q "$kver") reads lz4hc EROFS\$" "$kver: the package's kernel config checked"
 	mini=$out/initramfs-$kver.img
 	report=$("$BUILDER" --inspect "$mini" 2>&1) || { printf '%s\n' "$report" >&2; boot_fail "$kver: --inspect failed"; }
 	expect_in "$report" "^early-boot program: initoverlayfs $(q "$version"), AArch64, static\$" "$kver: --inspect shows the arm64 program"
