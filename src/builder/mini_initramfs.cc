@@ -55,10 +55,10 @@ Result<void> check_rescue_busybox(std::string_view busybox, const std::string& p
     return refuse(str("is dynamically linked (its loader is ", *elf->interpreter,
                       ") and the mini initramfs has no shared libraries"));
   auto init = read_elf_program(program);
-  if (init && (init->machine != elf->machine || init->is_64bit != elf->is_64bit))
-    return refuse(str("is for ELF machine ", elf->machine, (elf->is_64bit ? " (64-bit)" : " (32-bit)"),
-                      ", the early-boot program for ", init->machine,
-                      (init->is_64bit ? " (64-bit)" : " (32-bit)")));
+  const Machine busybox_for{elf->machine, elf->is_64bit, elf->big_endian};
+  if (init && Machine{init->machine, init->is_64bit, init->big_endian} != busybox_for)
+    return refuse(str("is for ", describe_machine(busybox_for), ", the early-boot program for ",
+                      describe_machine({init->machine, init->is_64bit, init->big_endian})));
   return {};
 }
 

@@ -7,8 +7,8 @@
 # --inspect shows it; every module and /init in the mini initramfs are
 # AArch64. Refused, leaving the earlier pair as it was: this machine's
 # program for the arm64 kernel, the arm64 program for an x86-64 kernel,
-# --arch contradicting the modules, and no input (dracut would fill the
-# image with x86-64 programs); and, installed without the arm64 program, the
+# --arch contradicting the modules, no input (dracut would fill the image
+# with x86-64 programs) and this machine's busybox as the rescue shell; and, installed without the arm64 program, the
 # error names the machine and where the builder looked.
 # Usage: arm64_pair_build.sh BUILDER BUILD_DIR
 . "$(dirname "$0")/lib/setup_arm64.sh"
@@ -91,6 +91,14 @@ refused "--arch x86_64 for arm64 modules" \
 refused "no input for the arm64 kernel" \
 	"no --initramfs or --rootdir: dracut or mkinitramfs would make the image here, with this machine's programs, for x86_64 \(x86-64\)" \
 	--kver "$A612_VER" --moddir "$A612_MODDIR"
+# --rescue-shell takes this machine's /bin/busybox by default: refused next
+# to the arm64 program; the arm64 busybox is taken.
+refused "this machine's busybox as the arm64 rescue shell" \
+	"--rescue-shell: /bin/busybox is for x86_64 \(x86-64\), the early-boot program for arm64 \(AArch64\); give a static busybox" \
+	--kver "$A612_VER" --moddir "$A612_MODDIR" --rootdir "$SCRATCH/payload" --rescue-shell
+"$BUILDER" -f --output-dir "$out" --bootfs LABEL=iofsboot --bootfstype ext4 --kver "$A612_VER" \
+	--moddir "$A612_MODDIR" --rootdir "$SCRATCH/payload" --rescue-busybox "$ARM64_BUSYBOX" >/dev/null ||
+	boot_fail "--rescue-busybox with the arm64 busybox refused"
 # --arch agreeing with the modules (the kernel's name for it) is taken.
 "$BUILDER" -f --output-dir "$out" --bootfs LABEL=iofsboot --bootfstype ext4 --kver "$A612_VER" \
 	--moddir "$A612_MODDIR" --rootdir "$SCRATCH/payload" --arch aarch64 >/dev/null ||
