@@ -16,22 +16,13 @@
 . "$(dirname "$0")/lib/setup_arm64.sh"
 command -v dtc >/dev/null || _iofs_apt install -y --no-install-recommends device-tree-compiler ||
 	boot_fail "could not install device-tree-compiler (dtc)"
+. "$here/lib/devicetree.sh"
 pair_payload "$SCRATCH/payload"
 addr=0x78000000 size=0x8000000
-# The device tree QEMU makes for this machine, as source.
-qemu-system-aarch64 -machine "virt,dumpdtb=$SCRATCH/virt.dtb" -cpu "${QEMU_CPU:-cortex-a57}" \
-	-m "${QEMU_MEM:-1024}" -smp 1 -nographic -nic none >/dev/null 2>&1 ||
-	[[ -s $SCRATCH/virt.dtb ]] || boot_fail "qemu-system-aarch64 dumpdtb made no device tree"
-dtc -q -I dtb -O dts -o "$SCRATCH/virt.dts" "$SCRATCH/virt.dtb"
-# dtb NAME NODES: the machine's tree with NODES added at its root.
-dtb() {
-	{ cat "$SCRATCH/virt.dts"; printf '/ {\n%s\n};\n' "$2"; } >"$SCRATCH/$1.dts"
-	dtc -q -I dts -O dtb -o "$SCRATCH/$1.dtb" "$SCRATCH/$1.dts"
-}
-region="pmem@${addr#0x} { compatible = \"pmem-region\"; reg = <0x0 $addr 0x0 $size>; };"
-dtb good "$region"
-dtb reserved "reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges; $region };"
-dtb nomap "reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges;
+region=$(pmem_region_node "$addr" "$size")
+virt_dtb "$SCRATCH/good.dtb" "$region"
+virt_dtb "$SCRATCH/reserved.dtb" "reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges; $region };"
+virt_dtb "$SCRATCH/nomap.dtb" "reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges;
 	iofs@${addr#0x} { reg = <0x0 $addr 0x0 $size>; no-map; }; }; $region"
 
 # boot_pmem TAG KVER DTB CMDLINE...: the 6.12 pair of out-KVER with the image at addr.
