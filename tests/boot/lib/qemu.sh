@@ -182,7 +182,8 @@ disk_ext4_make() {
 # then the contents of each EXTRA_ROOT_DIR copied over the root (for modules,
 # test payloads...). Device nodes need root; without it they are left out (the
 # kernel's built-in initramfs has /dev/console anyway).
-# Environment: BUSYBOX (default /bin/busybox, must be static).
+# Environment: BUSYBOX (default /bin/busybox, must be static; may be another
+# machine's).
 busybox_initramfs() {
 	if (($# < 2)); then
 		_iofs_qlog "usage: busybox_initramfs OUT_CPIO_GZ INIT_SCRIPT_FILE [EXTRA_ROOT_DIR...]"
@@ -216,11 +217,16 @@ busybox_initramfs() {
 			cp -- "$bb" "$stage/bin/busybox" &&
 			install -m 0755 -- "$init" "$stage/init"
 	} || rc=1
+	# The applets: BUSYBOX's own list, or, for another machine's busybox
+	# that cannot run here (the arm64 one), this machine's busybox's (the
+	# same Debian package, so the same applets).
+	local applets
+	applets=$("$bb" --list 2>/dev/null) || applets=$(busybox --list) || rc=1
 	if ((rc == 0)); then
 		while read -r applet; do
 			[[ $applet == busybox || -z $applet ]] && continue
 			ln -s busybox "$stage/bin/$applet" || { rc=1; break; }
-		done < <("$bb" --list)
+		done <<<"$applets"
 	fi
 	if ((rc == 0)); then
 		if ! mknod -m 0600 "$stage/dev/console" c 5 1 2>/dev/null ||
