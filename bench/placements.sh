@@ -5,6 +5,14 @@
 # with -icount shift=0,sleep=off, 1 vCPU, 3072 MiB for every mode.
 #
 #   bash bench/placements.sh [--size MiB] [--builder PATH] [--out DIR] [--modes "M ..."]
+#                            [--arch x86_64|arm64]
+#
+# --arch arm64 (issue 17): Debian 13's arm64 6.12 in qemu-system-aarch64
+# (-machine virt -cpu cortex-a57), the payload's busybox and the early-boot
+# program arm64 ones; pmem is described by a device-tree pmem-region node at
+# the top of the RAM, kept out of the kernel's memory with mem=
+# (tests/boot/lib/devicetree.sh); no virtio-pmem (Debian 12's
+# qemu-system-aarch64 has no virtio-pmem-pci).
 #
 # Modes: floor (tiny initramfs: the kernel's own cost), classic-zstd, and
 # initoverlayfs with the image
@@ -24,14 +32,15 @@
 set -Eeuo pipefail
 shopt -s inherit_errexit
 top=$(cd "$(dirname "$0")/.." && pwd)
-size=64 out="" modes="" BUILDER=$top/build/initoverlayfs-install
+size=64 out="" modes="" arch=x86_64 BUILDER=$top/build/initoverlayfs-install
 while (($#)); do
 	case $1 in
 	--size) size=$2; shift 2 ;;
+	--arch) arch=$2; shift 2 ;;
 	--builder) BUILDER=$(realpath "$2"); shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--modes) modes=$2; shift 2 ;;
-	*) echo "usage: $0 [--size MiB] [--builder PATH] [--out DIR] [--modes \"MODE ...\"]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--size MiB] [--builder PATH] [--out DIR] [--modes \"MODE ...\"] [--arch x86_64|arm64]" >&2; exit 2 ;;
 	esac
 done
 BOOT_TEST_NAME=placements
@@ -41,11 +50,26 @@ BOOT_TEST_NAME=placements
 . "$top/tests/boot/lib/pair.sh"
 boot_test_init
 boot_deps_install
-boot_kernels_fetch
 [[ -x $BUILDER ]] || boot_fail "no builder at $BUILDER (build first: cmake --build build)"
-out=${out:-$top/bench/results/placements-$(date +%Y-%m-%d)}
+case $arch in
+x86_64)
+	boot_kernels_fetch
+	kver=$K612_VER moddir=$K612_DIR/lib/modules/$K612_VER kernel=$K612_DIR/boot/vmlinuz-$K612_VER
+	machine="QEMU TCG"
+	out=${out:-$top/bench/results/placements-$(date +%Y-%m-%d)}
+	;;
+arm64)
+	. "$top/tests/boot/lib/kernels_arm64.sh"
+	. "$top/tests/boot/lib/devicetree.sh"
+	boot_arm64_fetch
+	kver=$A612_VER moddir=$A612_DIR/lib/modules/$A612_VER kernel=$A612_DIR/boot/vmlinuz-$A612_VER
+	export QEMU_ARCH=arm64 PAYLOAD_BUSYBOX=$ARM64_BUSYBOX BUSYBOX=$ARM64_BUSYBOX
+	machine="qemu-system-aarch64 TCG (virt, ${QEMU_CPU:-cortex-a57})"
+	out=${out:-$top/bench/results/placements-arm64-$(date +%Y-%m-%d)}
+	;;
+*) boot_fail "--arch takes x86_64 or arm64, not '$arch'" ;;
+esac
 mkdir -p "$out"
-kver=$K612_VER moddir=$K612_DIR/lib/modules/$K612_VER kernel=$K612_DIR/boot/vmlinuz-$K612_VER
 export QEMU_ICOUNT=1 QEMU_TIMEOUT=900
 
 payload=$SCRATCH/payload
@@ -138,13 +162,25 @@ for tag in pmem pmemz; do
 	extra=(); [[ $tag == pmemz ]] && extra=(--compression lz4hc)
 	pair_build "$moddir" "$kver" "$SCRATCH/$tag" --rootdir "$payload" --placement pmem "${extra[@]}" 2>/dev/null
 	region=$(( ($(stat -c %s "$(img "$tag")") + (128 << 20) - 1) / (128 << 20) * 128 ))
-	QEMU_MEM=3072 qemu_boot "$kernel" "$(mini "$tag")" "$SCRATCH/$tag.log" "memmap=${region}M!0x40000000" -- \
-		-device "loader,file=$(img "$tag"),addr=0x40000000,force-raw=on"
+	if [[ $arch == arm64 ]]; then
+		# RAM is 0x40000000 + 3072 MiB; the region is its top, outside mem=.
+		addr=$((0x40000000 + ((3072 - region) << 20)))
+		QEMU_MEM=3072 virt_dtb "$SCRATCH/$tag.dtb" "$(pmem_region_node "$addr" $((region << 20)))"
+		QEMU_MEM=3072 qemu_boot "$kernel" "$(mini "$tag")" "$SCRATCH/$tag.log" "mem=$((3072 - region))M" -- \
+			-dtb "$SCRATCH/$tag.dtb" -device "loader,file=$(img "$tag"),addr=$addr,force-raw=on"
+		needs="the bootloader loads the image into RAM outside /memory, a device-tree pmem-region node (${region} MiB); DAX"
+	else
+		QEMU_MEM=3072 qemu_boot "$kernel" "$(mini "$tag")" "$SCRATCH/$tag.log" "memmap=${region}M!0x40000000" -- \
+			-device "loader,file=$(img "$tag"),addr=0x40000000,force-raw=on"
+		needs="the bootloader loads the image into RAM kept as pmem (memmap=${region}M!ADDR); DAX"
+	fi
 	record "$([[ $tag == pmem ]] && echo pmem-erofs || echo pmem-erofs-lz4hc)" "$SCRATCH/$tag.log" \
-		"$(sz "$(mini "$tag")" "$(img "$tag")")" "the bootloader loads the image into RAM kept as pmem (memmap=${region}M!ADDR); DAX"
+		"$(sz "$(mini "$tag")" "$(img "$tag")")" "$needs"
 done
 
-if want virtio-pmem; then
+if want virtio-pmem && [[ $arch == arm64 ]]; then
+	boot_log "virtio-pmem: left out on arm64 (this qemu-system-aarch64 has no virtio-pmem-pci)"
+elif want virtio-pmem; then
 	pair_build "$moddir" "$kver" "$SCRATCH/vpmem" --rootdir "$payload" --placement virtio-pmem 2>/dev/null
 	QEMU_MEM=3072,slots=2,maxmem=16G qemu_boot "$kernel" "$(mini vpmem)" "$SCRATCH/vpmem.log" -- \
 		-object "memory-backend-file,id=iofs,mem-path=$(img vpmem),size=$(stat -c %s "$(img vpmem)"),readonly=on" \
@@ -153,7 +189,7 @@ if want virtio-pmem; then
 fi
 
 {
-	echo "Payload: ${payload_mib} MiB of bench/payload.py content; kernel $kver; QEMU TCG -icount shift=0,sleep=off, 1 vCPU, 3072 MiB"
+	echo "Payload: ${payload_mib} MiB of bench/payload.py content; kernel $kver; $machine -icount shift=0,sleep=off, 1 vCPU, 3072 MiB"
 	echo "($(git -C "$top" rev-parse --short HEAD)$(git -C "$top" diff --quiet || echo ', with uncommitted changes'), $(date -u +%Y-%m-%d))."
 	echo
 	echo "| mode | guest s at payload init | MemAvailable MiB | initoverlayfs ready (ms) | booted MiB | needs |"

@@ -5,10 +5,12 @@ set -euo pipefail
 pkgs=(
   build-essential cmake pkg-config libgtest-dev   # build
   libblkid-dev                                   # early-boot program (static)
+  g++-aarch64-linux-gnu libblkid-dev:arm64       # its arm64 build (IOFS_ARM64), cross
   libarchive-dev libkmod-dev libzstd-dev        # builder
   erofs-utils e2fsprogs util-linux fdisk busybox-static cpio kmod klibc-utils  # images, tests
   zstd lz4 xz-utils gzip bzip2 lzop              # initramfs compressions
   qemu-system-x86                                # boot tests
+  qemu-system-arm device-tree-compiler           # arm64 boot tests (qemu-system-aarch64, dtc)
   squashfs-tools btrfs-progs                     # --lowerfs
   dracut-core                                    # builder with no input
   cryptsetup-bin openssl                         # --verity (veritysetup), --verity-sign
@@ -25,5 +27,7 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# The :arm64 libraries come from Debian's multiarch lists.
+dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -34,7 +34,9 @@ Result<std::string> read_back_uuid(const std::string& image, const std::string& 
 }  // namespace
 
 ImageFormat image_format(const BuilderOptions& o, const BootTarget& target) {
-  return ImageFormat{o.lowerfs, o.image_compression, o.image_level, target.image_uuid};
+  // As config_text.cc: DAX for the pmem placements, unless dm-verity reads.
+  return ImageFormat{o.lowerfs, o.image_compression, o.image_level, target.image_uuid,
+                     placement_info(target.placement).dax && !o.verity};
 }
 
 Result<std::string> check_kernel_for_image(const BuilderOptions& o, const KernelChoice& kernel,

@@ -1,5 +1,7 @@
 #include "builder/elf_check.h"
 
+#include <elf.h>
+
 #include "core/strings.h"
 
 namespace iofs {
@@ -30,21 +32,41 @@ bool inside(uint64_t offset, uint64_t size, size_t total) {
 
 }  // namespace
 
-Result<ElfProgram> read_elf_program(std::string_view bytes) {
+Result<ElfHeader> read_elf_header(std::string_view bytes) {
   auto bad = [](std::string why) { return fail("read ELF", std::move(why)); };
   if (bytes.size() < 16 || bytes.substr(0, 4) != "\x7f" "ELF") return bad("not an ELF file");
-  ElfProgram p;
+  ElfHeader h;
   const auto cls = static_cast<unsigned char>(bytes[4]), data = static_cast<unsigned char>(bytes[5]);
   if (cls != 1 && cls != 2) return bad(str("unknown ELF class ", int{cls}));
   if (data != 1 && data != 2) return bad(str("unknown ELF byte order ", int{data}));
-  p.is_64bit = cls == 2;
-  p.big_endian = data == 2;
-  // Offsets of the header fields: 32-bit / 64-bit.
-  const size_t header = p.is_64bit ? 64 : 52;
-  if (bytes.size() < header) return bad("truncated ELF header");
+  h.is_64bit = cls == 2;
+  h.big_endian = data == 2;
+  if (bytes.size() < (h.is_64bit ? 64u : 52u)) return bad("truncated ELF header");
+  const Fields f{bytes, h.big_endian};
+  h.type = static_cast<uint16_t>(f.get(16, 2));
+  h.machine = static_cast<uint16_t>(f.get(18, 2));
+  return h;
+}
+
+std::string elf_machine_name(uint16_t machine) {
+  switch (machine) {
+    case EM_X86_64: return "x86-64";
+    case EM_AARCH64: return "AArch64";
+    case EM_386: return "i386";
+    case EM_ARM: return "ARM";
+    case EM_RISCV: return "RISC-V";
+    case EM_PPC64: return "PowerPC64";
+    case EM_S390: return "S/390";
+    default: return str("ELF machine ", machine);
+  }
+}
+
+Result<ElfProgram> read_elf_program(std::string_view bytes) {
+  auto bad = [](std::string why) { return fail("read ELF", std::move(why)); };
+  const ElfHeader h = TRY(read_elf_header(bytes));
+  ElfProgram p{.is_64bit = h.is_64bit, .big_endian = h.big_endian, .type = h.type,
+               .machine = h.machine};
   const Fields f{bytes, p.big_endian};
-  p.type = static_cast<uint16_t>(f.get(16, 2));
-  p.machine = static_cast<uint16_t>(f.get(18, 2));
   if (p.type != kEtExec && p.type != kEtDyn)
     return bad(str("not an executable (ELF type ", p.type, ")"));
   const uint64_t phoff = p.is_64bit ? f.get(32, 8) : f.get(28, 4);

@@ -23,6 +23,9 @@ Result<std::string> check_kernel_reads(const std::string& moddir, const std::str
                                        const ImageFormat& fmt) {
   const std::string candidates[] = {
       moddir + "/../../../boot/config-" + kver,
+      // An unpacked merged-/usr package (Debian 13): ROOT/usr/lib/modules/KVER
+      // beside ROOT/boot.
+      moddir + "/../../../../boot/config-" + kver,
       moddir + "/config",
       "/boot/config-" + kver,
   };
@@ -43,6 +46,14 @@ Result<std::string> check_kernel_reads(const std::string& moddir, const std::str
       return fail("kernel " + kver,
                   str("cannot read compressed EROFS images (CONFIG_EROFS_FS_ZIP is not set in ",
                       path, "); use --compression none"));
+    // Debian 12's arm64 6.1 has neither FS_DAX nor ZONE_DEVICE: its
+    // /dev/pmem0 appears, but erofs refuses dax=always ("dax options not
+    // supported") and the boot ends in the failure action.
+    if (fmt.dax && kernel_config_value(*text, "CONFIG_FS_DAX") != "y")
+      return fail("kernel " + kver,
+                  str("cannot mount with DAX (CONFIG_FS_DAX is not set in ", path,
+                      "), which the pmem placements mount with; use --placement initrd "
+                      "for an image in memory"));
     return path;
   }
   return std::string();

@@ -14,6 +14,7 @@ struct ImageFormat {
   std::string compression = "lz4hc";  // erofs: lz4hc, lz4 or none
   int level = 12;                     // lz4hc level, -1: mkfs.erofs default
   std::string uuid;                   // erofs: filesystem UUID to set (-U)
+  bool dax = false;                   // mounted with dax=always (the pmem placements)
 };
 
 // The value of KEY (CONFIG_...) in a kernel config's text; "" if unset.

@@ -53,19 +53,6 @@ std::string short_module_name(std::string_view path) {
 
 }  // namespace
 
-std::string elf_machine_name(uint16_t machine) {
-  switch (machine) {
-    case EM_X86_64: return "x86-64";
-    case EM_AARCH64: return "AArch64";
-    case EM_386: return "i386";
-    case EM_ARM: return "ARM";
-    case EM_RISCV: return "RISC-V";
-    case EM_PPC64: return "PowerPC64";
-    case EM_S390: return "S/390";
-    default: return str("ELF machine ", machine);
-  }
-}
-
 Result<MiniInspection> inspect_mini_initramfs(std::string_view file_bytes) {
   InitramfsParts parts = TRY(split_initramfs(file_bytes));
   MiniInspection in;

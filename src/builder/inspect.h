@@ -61,9 +61,6 @@ struct MiniInspection {
 // initramfs gives is_mini false. Pure.
 Result<MiniInspection> inspect_mini_initramfs(std::string_view file_bytes);
 
-// "x86-64" for EM_X86_64, "AArch64", ...; "ELF machine N" for others.
-std::string elf_machine_name(uint16_t machine);
-
 struct ImageVerdict {
   bool ok = false;
   std::vector<std::string> facts;  // what was found, one phrase each

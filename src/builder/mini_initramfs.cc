@@ -11,7 +11,9 @@
 
 #include "builder/cpio.h"
 #include "builder/elf_check.h"
+#include "builder/module_file.h"
 #include "builder/spawn.h"
+#include "builder/target_arch.h"
 #include "core/version.h"
 #include "core/strings.h"
 #include "core/sys.h"
@@ -39,31 +41,6 @@ std::vector<bool> loaded_at_start(const std::vector<PlannedModule>& plan) {
   return start;
 }
 
-bool is_compressed_module(std::string_view path) {
-  return path.ends_with(".ko.xz") || path.ends_with(".ko.zst") || path.ends_with(".ko.gz");
-}
-
-// A compressed module file's contents, with libarchive's decompressors.
-Result<std::string> decompress_module(const std::string& data, const std::string& path) {
-  struct archive* a = archive_read_new();
-  archive_read_support_filter_all(a);
-  archive_read_support_format_raw(a);
-  std::string out;
-  struct archive_entry* entry;
-  int rc = archive_read_open_memory(a, data.data(), data.size());
-  if (rc == ARCHIVE_OK) rc = archive_read_next_header(a, &entry);
-  if (rc == ARCHIVE_OK) {
-    char buf[65536];
-    la_ssize_t n;
-    while ((n = archive_read_data(a, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-    if (n < 0) rc = ARCHIVE_FATAL;
-  }
-  std::string why = rc == ARCHIVE_OK ? "" : (archive_error_string(a) ? archive_error_string(a) : "unreadable");
-  archive_read_free(a);
-  if (rc != ARCHIVE_OK) return fail("decompress module", str(path, ": ", why));
-  return out;
-}
-
 }  // namespace
 
 Result<void> check_rescue_busybox(std::string_view busybox, const std::string& path,
@@ -78,10 +55,10 @@ Result<void> check_rescue_busybox(std::string_view busybox, const std::string& p
     return refuse(str("is dynamically linked (its loader is ", *elf->interpreter,
                       ") and the mini initramfs has no shared libraries"));
   auto init = read_elf_program(program);
-  if (init && (init->machine != elf->machine || init->is_64bit != elf->is_64bit))
-    return refuse(str("is for ELF machine ", elf->machine, (elf->is_64bit ? " (64-bit)" : " (32-bit)"),
-                      ", the early-boot program for ", init->machine,
-                      (init->is_64bit ? " (64-bit)" : " (32-bit)")));
+  const Machine busybox_for{elf->machine, elf->is_64bit, elf->big_endian};
+  if (init && Machine{init->machine, init->is_64bit, init->big_endian} != busybox_for)
+    return refuse(str("is for ", describe_machine(busybox_for), ", the early-boot program for ",
+                      describe_machine({init->machine, init->is_64bit, init->big_endian})));
   return {};
 }
 
@@ -103,6 +80,11 @@ Result<std::string> mini_initramfs_cpio(const MiniInitramfsSpec& spec) {
   entries["dev/console"] = CpioEntry{.name = "dev/console", .mode = S_IFCHR | 0600,
                                      .rdevmajor = 5, .rdevminor = 1};
   std::string program = TRY(sys::read_file(spec.program, 64 << 20));
+  // The kernel would refuse every module, or never run /init, if the two
+  // were for different machines: the builder picked the program for the
+  // modules (kernel.h), and checks each module that goes in.
+  std::optional<Machine> program_for;
+  if (!spec.plan.empty()) program_for = TRY(program_machine(program, spec.program));
   if (!spec.rescue_busybox.empty()) {
     auto busybox = sys::read_file(spec.rescue_busybox, 64 << 20);
     if (!busybox)
@@ -131,11 +113,18 @@ Result<std::string> mini_initramfs_cpio(const MiniInitramfsSpec& spec) {
     const std::string base = "lib/modules/" + spec.kver + "/";
     for (size_t i = 0; i < stored.size(); ++i) {
       PlannedModule& m = stored[i];
-      std::string data = TRY(sys::read_file(spec.moddir + "/" + m.path, 256 << 20));
+      const std::string path = spec.moddir + "/" + m.path;
+      std::string data = TRY(sys::read_file(path, 256 << 20));
       if (spec.decompress_modules && at_start[i] && is_compressed_module(m.path)) {
-        data = TRY(decompress_module(data, spec.moddir + "/" + m.path));
+        data = TRY(decompress_module(data, path));
         m.path.erase(m.path.rfind(".ko") + 3);
       }
+      const Machine module_for = TRY(module_machine(TRY(module_object_head(data, m.path)), path));
+      if (module_for != *program_for)
+        return fail("refusing the early-boot program",
+                    str(spec.program, ": it is for ", describe_machine(*program_for), ", but ",
+                        path, " is for ", describe_machine(module_for),
+                        ", whose kernel could not run it"));
       file(base + m.path, std::move(data), 0644);
     }
     file("etc/initoverlayfs.modules", format_load_plan(stored), 0644);

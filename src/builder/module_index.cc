@@ -161,14 +161,18 @@ Result<void> parse_softdep(std::string_view text, ModuleIndex& index) {
 
 // "alias PATTERN MODULE". Only exact patterns are kept: names asked for by
 // the builder and by soft dependencies are never matched against globs
-// (those are device ids: "pci:v00001AF4d00001001sv*...").
+// (those are device ids: "pci:v00001AF4d00001001sv*..."). A pattern may
+// hold spaces — depmod writes MODULE_ALIAS() strings as they are, and
+// Debian 13's arm64 6.12 has "alias mt8183_mt6358_ts3a227_max98357 soc card
+// mt8183_mt6358_ts3a227_max98357" — the module, a name, is the last word.
+// No module name has a space, so such a pattern is never asked for.
 Result<void> parse_alias(std::string_view text, ModuleIndex& index) {
   return for_each_line(text, "modules.alias", [&](const LineCursor& cur,
                                                    std::string_view line) -> Result<void> {
     std::vector<std::string_view> words = split_words(line);
-    if (words.size() != 3 || words[0] != "alias")
+    if (words.size() < 3 || words[0] != "alias")
       return cur.error("expected 'alias PATTERN MODULE'");
-    if (is_glob(words[1])) return {};
+    if (words.size() > 3 || is_glob(words[1])) return {};
     auto& providers = index.aliases[normalize_module_name(words[1])];
     std::string module = normalize_module_name(words[2]);
     if (std::find(providers.begin(), providers.end(), module) == providers.end())

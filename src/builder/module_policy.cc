@@ -106,9 +106,11 @@ ModuleChoice choose_modules(const ModuleInputs& in, const ModuleIndex& index) {
         break;
       case ModulePolicy::nvdimm_on_demand:
         // The nvdimm drivers, on demand like storage drivers: nd_e820 for the
-        // memmap= region (platform:e820_pmem), virtio_pmem for the virtio
-        // device, nd_pmem for the namespace either one announces (nd:t4/t5).
-        names.insert({"erofs", "overlay", "nd_e820", "virtio_pmem", "nd_pmem"});
+        // memmap= region (platform:e820_pmem, x86), of_pmem for a device
+        // tree's pmem-region node (of:N*T*Cpmem-region, arm64), virtio_pmem
+        // for the virtio device, nd_pmem for the namespace any of them
+        // announces (nd:t4/t5). A kernel has the ones of its architecture.
+        names.insert({"erofs", "overlay", "nd_e820", "of_pmem", "virtio_pmem", "nd_pmem"});
         break;
       case ModulePolicy::storage_on_demand:
         names.insert(in.generic_drivers.begin(), in.generic_drivers.end());
@@ -133,7 +135,7 @@ ModuleChoice choose_modules(const ModuleInputs& in, const ModuleIndex& index) {
   if (!in.hostonly && placement.modules != ModulePolicy::none)
     for (const std::string& m : in.generic_drivers) on_demand.insert(normalize_module_name(m));
   if (placement.modules == ModulePolicy::nvdimm_on_demand)
-    on_demand.insert({"nd_e820", "virtio_pmem", "nd_pmem"});
+    on_demand.insert({"nd_e820", "of_pmem", "virtio_pmem", "nd_pmem"});
   for (const std::string& d : in.drivers) {
     names.insert(d);
     on_demand.erase(normalize_module_name(d));

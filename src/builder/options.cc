@@ -1,6 +1,7 @@
 #include "builder/options.h"
 
 #include "builder/dracut_args.h"
+#include "builder/target_arch.h"
 #include "builder/unpack_limit.h"
 
 #include "core/config.h"
@@ -16,6 +17,7 @@ constexpr BuilderOption kOptions[] = {
     {"--rootdir", "", required},
     {"--kver", "", required},
     {"--moddir", "", required},
+    {"--arch", "", required},
     {"--output-dir", "", required},
     {"--initramfs-name", "", required},
     {"--image-name", "", required},
@@ -81,6 +83,9 @@ Input (one; with neither, dracut or mkinitramfs makes one for KVER):
 Kernel:
   --kver KVER               kernel version (default: the running kernel)
   --moddir DIR              its modules (default: /lib/modules/KVER)
+  --arch x86_64|arm64       the machine the pair is for (default: the one
+                            the modules are built for); the early-boot
+                            program must be for it
 Output:
   --output-dir DIR          where to write the pair (default: /boot)
   --initramfs-name NAME     mini initramfs name (default: initramfs-KVER.img)
@@ -161,7 +166,10 @@ Authentication:
                             /etc/initoverlayfs.conf (e.g. timeout=10,
                             onfailure=reboot); repeatable
   --early-boot-program PATH the initoverlayfs binary to use as /init
-                            (default: the one installed with this program)
+                            (default: the one for the kernel's machine in
+                            LIBDIR/initoverlayfs/ARCH/, else the one
+                            installed with this program); refused if it is
+                            for another machine than the kernel
   --rescue-shell            a static busybox in the mini initramfs as the
                             shell of "onfailure shell" when the image cannot
                             be mounted (about 620 KiB more, zstd):
@@ -242,6 +250,11 @@ Result<void> parse_builder_args(const std::vector<std::string>& args, BuilderOpt
     else if (arg == "--config") { o.config_file = TRY(value()); o.config_file_given = true; }
     else if (arg == "--kver") o.kver = TRY(value());
     else if (arg == "--moddir") o.moddir = TRY(value());
+    else if (arg == "--arch") {
+      o.arch = TRY(value());
+      if (!find_target_arch(o.arch))
+        return bad(str("--arch takes ", target_arch_names(), ", not '", o.arch, "'"));
+    }
     else if (arg == "--initramfs") o.initramfs = TRY(value());
     else if (arg == "--rootdir") o.rootdir = TRY(value());
     else if (arg == "--output-dir") o.output_dir = TRY(value());

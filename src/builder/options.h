@@ -63,7 +63,10 @@ struct BuilderOptions {
   // --max-unpacked-size: what the input initramfs may unpack to; 0: the
   // default (unpack_limit.h).
   uint64_t max_unpacked_size = 0;
-  std::string early_boot_program;  // default: the one installed with us
+  std::string early_boot_program;  // default: the one installed with us, or for the target
+  // --arch: the machine the pair is for (target_arch.h); empty: the
+  // modules' (their ELF headers). Either way the program must be for it.
+  std::string arch;
   // --rescue-shell: this static busybox in the mini initramfs as the shell
   // of the failure action (--rescue-busybox PATH names another); empty: none.
   std::string rescue_busybox;

@@ -12,8 +12,9 @@ constexpr std::string_view kPmemSummary =
     "  bootloader      load {image} at a physical address ADDR kept for it and boot with\n"
     "                  memmap={region_mib}M!ADDR (x86; the region is rounded up to the 128 MiB\n"
     "                  nd_pmem needs). QEMU: -device loader,file=IMAGE,addr=0x40000000,\n"
-    "                  force-raw=on and memmap={region_mib}M!0x40000000. Device tree: a\n"
-    "                  reserved-memory node with compatible \"pmem-region\" covering it.\n"
+    "                  force-raw=on and memmap={region_mib}M!0x40000000. Device tree\n"
+    "                  (arm64): a node compatible = \"pmem-region\" with reg = <ADDR SIZE>\n"
+    "                  at the root, outside the /memory ranges (not in /reserved-memory).\n"
     "                  Found at boot as {device}.\n";
 constexpr std::string_view kVirtioPmemSummary =
     "  VM              -object memory-backend-file,id=iofs,mem-path={image},size={size},\n"

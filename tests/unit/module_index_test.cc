@@ -274,6 +274,14 @@ TEST(ModuleIndex, GarbledOtherFilesNameTheFileAndLine) {
   auto alias = parse_module_index(dep, "", "", "# c\nalias x a\nalias y\n");
   ASSERT_FALSE(alias);
   EXPECT_EQ(alias.error().message(), "modules.alias line 3: expected 'alias PATTERN MODULE'");
+  // A pattern with spaces (Debian 13's arm64 6.12): the module is the last
+  // word; the pattern, which no name can be, is not kept.
+  auto spaced = parse_module_index(dep, "", "",
+                                   "alias mt8183_max98357 soc card mt8183_max98357\nalias x a\n");
+  ASSERT_TRUE(spaced) << spaced.error().message();
+  EXPECT_FALSE(spaced->aliases.contains("mt8183_max98357"));
+  EXPECT_FALSE(spaced->aliases.contains("mt8183_max98357 soc card"));
+  EXPECT_EQ(spaced->aliases.at("x"), std::vector<std::string>{"a"});
   auto softdep = parse_module_index(dep, "", "softdep\n", "");
   ASSERT_FALSE(softdep);
   EXPECT_EQ(softdep.error().message(), "modules.softdep line 1: 'softdep' without a module name");

@@ -27,6 +27,7 @@ constexpr std::string_view kModulesDep =
     "kernel/fs/squashfs/squashfs.ko:\n"
     "kernel/drivers/nvdimm/libnvdimm.ko:\n"
     "kernel/drivers/nvdimm/nd_e820.ko: kernel/drivers/nvdimm/libnvdimm.ko\n"
+    "kernel/drivers/nvdimm/of_pmem.ko: kernel/drivers/nvdimm/libnvdimm.ko\n"
     "kernel/drivers/nvdimm/nd_pmem.ko: kernel/drivers/nvdimm/libnvdimm.ko\n"
     "kernel/drivers/virtio/virtio_pmem.ko: kernel/drivers/nvdimm/libnvdimm.ko\n"
     "kernel/drivers/md/dm-mod.ko:\n"
@@ -44,6 +45,7 @@ constexpr std::string_view kModulesAlias =
     "alias pci:v*d*sv*sd*bc01sc08i02* nvme\n"
     "alias devname:loop-control loop\n"
     "alias platform:e820_pmem nd_e820\n"
+    "alias of:N*T*Cpmem-region of_pmem\n"
     "alias virtio:d0000001Bv* virtio_pmem\n"
     "alias nd:t4* nd_pmem\n"
     "alias pci:v00001000d0000005Bsv*sd*bc*sc*i* megaraid_sas\n";
@@ -91,7 +93,8 @@ bool any_contains(const Names& lines, std::string_view a, std::string_view b) {
 TEST(ModulePolicy, EachPlacementAsksForItsOwnDrivers) {
   const NameSet generic = {"virtio_blk", "nvme", "loop", "erofs", "overlay"};
   const NameSet nvdimm_and_generic = {"virtio_blk", "nvme",    "loop",        "erofs",
-                                      "overlay",    "nd_e820", "virtio_pmem", "nd_pmem"};
+                                      "overlay",    "nd_e820", "of_pmem",     "virtio_pmem",
+                                      "nd_pmem"};
   struct Row {
     Placement placement;
     Names requested;
@@ -104,8 +107,9 @@ TEST(ModulePolicy, EachPlacementAsksForItsOwnDrivers) {
       // No device at all: what mounts a file of the initramfs, at start.
       {Placement::initrd, {"erofs", "loop", "overlay"}, {}},
       // The nvdimm drivers, on demand like the storage drivers.
-      {Placement::pmem, {"erofs", "nd_e820", "nd_pmem", "overlay", "virtio_pmem"}, nvdimm_and_generic},
-      {Placement::virtio_pmem, {"erofs", "nd_e820", "nd_pmem", "overlay", "virtio_pmem"},
+      {Placement::pmem, {"erofs", "nd_e820", "nd_pmem", "of_pmem", "overlay", "virtio_pmem"},
+       nvdimm_and_generic},
+      {Placement::virtio_pmem, {"erofs", "nd_e820", "nd_pmem", "of_pmem", "overlay", "virtio_pmem"},
        nvdimm_and_generic},
   };
   for (const Row& r : rows) {
@@ -129,6 +133,8 @@ TEST(ModulePolicy, OnDemandModulesCarryTheirDevicePatternsAndTheRestLoadAtStart)
   ModuleChoice pmem = choose_modules(inputs(Placement::pmem), index());
   ASSERT_TRUE(planned(pmem, "nd_e820") && planned(pmem, "nd_pmem"));
   EXPECT_EQ(planned(pmem, "nd_e820")->aliases, Names{"platform:e820_pmem"});
+  ASSERT_TRUE(planned(pmem, "of_pmem"));
+  EXPECT_EQ(planned(pmem, "of_pmem")->aliases, Names{"of:N*T*Cpmem-region"});
   EXPECT_EQ(planned(pmem, "nd_pmem")->aliases, Names{"nd:t4*"});
 }
 

@@ -24,6 +24,7 @@ TEST(BuilderOptions, OmittedOptionsTakeTheDefaultsTheManualDocuments) {
     bool holds;
   } rows[] = {
       {"--output-dir", "default /boot.", o->output_dir == "/boot"},
+      {"--arch", "default: the one the modules are built for", o->arch.empty()},
       {"-f, --force", "without it an existing file is an error", !o->force},
       {"--placement bootfs", "(default)", o->placement == Placement::bootfs},
       {"--mode", "init (the default)", o->boot_mode == BootMode::init && !o->dracut_wrapper},

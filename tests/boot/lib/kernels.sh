@@ -99,15 +99,20 @@ _iofs_kernel_complete() {
 		-s $dir/lib/modules/$kver/modules.dep ]]
 }
 
-# _iofs_kernel_unpack ROOT NAME VERSION KVER: download NAME=VERSION into a temp
-# dir inside ROOT, unpack, depmod, then rename the result to ROOT/KVER.
+# _iofs_kernel_unpack ROOT NAME VERSION KVER [DOWNLOAD_COMMAND...]: download
+# NAME=VERSION into a temp dir inside ROOT (with DOWNLOAD_COMMAND NAME=VERSION,
+# by default the host's apt-get download), unpack, depmod, then rename the
+# result to ROOT/KVER.
 _iofs_kernel_unpack() {
 	local root=$1 name=$2 ver=$3 kver=$4 tmp deb
-	tmp=$(mktemp -d "$root/.unpack.XXXXXX") || return 1
-	_iofs_klog "downloading $name=$ver"
+	shift 4
 	# The sandbox user _apt cannot write into a 0700 mktemp dir; downloading
 	# as root is fine, apt still checks the hashes from the signed lists.
-	if ! (cd "$tmp" && _iofs_apt -o APT::Sandbox::User=root download "$name=$ver"); then
+	local -a download=("$@")
+	((${#download[@]})) || download=(_iofs_apt -o APT::Sandbox::User=root download)
+	tmp=$(mktemp -d "$root/.unpack.XXXXXX") || return 1
+	_iofs_klog "downloading $name=$ver"
+	if ! (cd "$tmp" && "${download[@]}" "$name=$ver" >/dev/null); then
 		rm -rf -- "$tmp"
 		return 1
 	fi
@@ -123,6 +128,14 @@ _iofs_kernel_unpack() {
 		return 1
 	fi
 	rm -f -- "$deb"
+	# Debian 13's packages ship the modules in /usr/lib/modules (merged /usr):
+	# lib is a link to usr/lib there, as on an installed system, for depmod -b
+	# and one MODDIR layout for the tests.
+	if [[ -d $tmp/root/usr/lib/modules/$kver && ! -e $tmp/root/lib ]] &&
+		! ln -s usr/lib "$tmp/root/lib"; then
+		rm -rf -- "$tmp"
+		return 1
+	fi
 	if [[ ! -f $tmp/root/boot/vmlinuz-$kver || ! -d $tmp/root/lib/modules/$kver ]]; then
 		_iofs_klog "$name does not hold boot/vmlinuz-$kver and lib/modules/$kver"
 		rm -rf -- "$tmp"

@@ -4,16 +4,19 @@
 # kernel, the ext4 boot disk holding the image, and one QEMU boot.
 #
 #   pair_payload DIR             busybox payload; /init prints PAYLOAD-* lines
+#                                (PAYLOAD_BUSYBOX: whose busybox)
 #   pair_build KVER_DIR KVER OUT [builder args...]
 #   pair_boot KERNEL MINI DISK LOG [cmdline words...]
 #   pair_image OUTDIR KVER       the one image built for KVER in OUTDIR
 #
 # Needs $BUILDER (path of initoverlayfs-install) and $SCRATCH.
 
+# PAYLOAD_BUSYBOX: the static busybox to put in it (default: this machine's;
+# an arm64 one for arm64 pairs).
 pair_payload() {
 	local dir=$1
 	mkdir -p "$dir"/{bin,dev,proc,sys,run,tmp,etc,sbin}
-	cp "$(command -v busybox)" "$dir/bin/busybox"
+	cp "${PAYLOAD_BUSYBOX:-$(command -v busybox)}" "$dir/bin/busybox"
 	local app
 	for app in sh cat grep stat poweroff sleep tr ls head mount; do ln -sf busybox "$dir/bin/$app"; done
 	echo "payload-content-$RANDOM$RANDOM" >"$dir/etc/payload-token"

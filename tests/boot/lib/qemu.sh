@@ -22,7 +22,7 @@ QEMU_STOPPED=0
 # qemu_boot KERNEL INITRD CONSOLE_LOG [CMDLINE_WORD...] [-- QEMU_ARG...]
 #
 # Boots KERNEL (and INITRD, unless it is "") on one TCG vCPU with 1 GiB, the
-# serial console on ttyS0 written to CONSOLE_LOG (QEMU's own messages go there
+# serial console on ttyS0 (ttyAMA0 on arm64) written to CONSOLE_LOG (QEMU's own messages go there
 # too). The kernel command line is "console=ttyS0 panic=-1" plus the words
 # before "--"; the words after "--" are passed to QEMU (e.g. -drive ...).
 # With KERNEL "" QEMU has no -kernel: the firmware (SeaBIOS, or OVMF given
@@ -40,6 +40,13 @@ QEMU_STOPPED=0
 # QEMU_STOP_AT (an extended regex): QEMU is stopped as soon as the console
 # log matches it, and qemu_boot then returns 0 with QEMU_STOPPED=1 (for a
 # firmware that refuses to boot and then waits at its menu).
+#
+# QEMU_ARCH=arm64 boots a 64-bit ARM kernel instead: qemu-system-aarch64,
+# -machine virt (GIC, PL011 UART as ttyAMA0, PCIe: -drive if=virtio is a
+# virtio-blk-pci disk) with -cpu ${QEMU_CPU:-cortex-a57}, cheaper under TCG
+# than -cpu max, which emulates pointer authentication and SVE; the console
+# is ttyAMA0.
+#
 # Environment: QEMU_TIMEOUT (default 180), QEMU_ICOUNT=1 (deterministic guest
 # clock, 1 ns per instruction: for timing; about twice the wall time; idle
 # time jumps to the next timer, sleep=off), QEMU_ICOUNT=sleep (the same, but
@@ -71,12 +78,25 @@ qemu_boot() {
 		_iofs_qlog "qemu_boot: no kernel (the bootloader's), so no initrd or command line either"
 		return 2
 	fi
-	local append="console=ttyS0 panic=-1"
+	local console=ttyS0 bin=qemu-system-x86_64
+	local -a machine=(-cpu max)
+	case ${QEMU_ARCH:-x86_64} in
+	x86_64) ;;
+	arm64)
+		console=ttyAMA0 bin=qemu-system-aarch64
+		machine=(-machine virt -cpu "${QEMU_CPU:-cortex-a57}")
+		;;
+	*)
+		_iofs_qlog "QEMU_ARCH is x86_64 or arm64, not '$QEMU_ARCH'"
+		return 2
+		;;
+	esac
+	local append="console=$console panic=-1"
 	((${#words[@]})) && append+=" ${words[*]}"
 
 	local -a cmd=(
-		"${QEMU_BIN:-qemu-system-x86_64}"
-		-accel tcg -cpu max
+		"${QEMU_BIN:-$bin}"
+		-accel tcg "${machine[@]}"
 		-m "${QEMU_MEM:-1024}" -smp "${QEMU_SMP:-1}"
 		-nographic -no-reboot
 		# No default NIC: one PCI device less to probe; a test that wants a
@@ -193,7 +213,8 @@ disk_ext4_make() {
 # then the contents of each EXTRA_ROOT_DIR copied over the root (for modules,
 # test payloads...). Device nodes need root; without it they are left out (the
 # kernel's built-in initramfs has /dev/console anyway).
-# Environment: BUSYBOX (default /bin/busybox, must be static).
+# Environment: BUSYBOX (default /bin/busybox, must be static; may be another
+# machine's).
 busybox_initramfs() {
 	if (($# < 2)); then
 		_iofs_qlog "usage: busybox_initramfs OUT_CPIO_GZ INIT_SCRIPT_FILE [EXTRA_ROOT_DIR...]"
@@ -227,11 +248,16 @@ busybox_initramfs() {
 			cp -- "$bb" "$stage/bin/busybox" &&
 			install -m 0755 -- "$init" "$stage/init"
 	} || rc=1
+	# The applets: BUSYBOX's own list, or, for another machine's busybox
+	# that cannot run here (the arm64 one), this machine's busybox's (the
+	# same Debian package, so the same applets).
+	local applets
+	applets=$("$bb" --list 2>/dev/null) || applets=$(busybox --list) || rc=1
 	if ((rc == 0)); then
 		while read -r applet; do
 			[[ $applet == busybox || -z $applet ]] && continue
 			ln -s busybox "$stage/bin/$applet" || { rc=1; break; }
-		done < <("$bb" --list)
+		done <<<"$applets"
 	fi
 	if ((rc == 0)); then
 		if ! mknod -m 0600 "$stage/dev/console" c 5 1 2>/dev/null ||
