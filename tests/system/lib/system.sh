@@ -626,10 +626,11 @@ system_boot() {
 # the console log LOG, one a line (a getty prompt may stand in front). A
 # kernel message the serial console printed into the line before its end
 # ("failed: none[   35.246845] scsi host1: ata_piix", seen in CI) is cut
-# off: no value holds a printk timestamp.
+# off. Values that are journal lines (short-monotonic) start with their
+# own timestamp, which stays.
 system_report() {
 	tr -d '\r' <"$1" | grep -ao "IOFS-REPORT $2: .*" | cut -d' ' -f3- |
-		sed -E 's/\[ *[0-9]+\.[0-9]{6}\] .*$//' || true
+		sed -E 's/(.)\[ *[0-9]+\.[0-9]{6}\] .*$/\1/' || true
 }
 
 # system_deb_test_setup [DEB]: for the tests that install the .deb: sets
