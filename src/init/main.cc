@@ -310,10 +310,7 @@ struct Boot {
     TRY(std::move(mounted));
     // systemd-stub's credentials and extensions are for the image's initrd
     // (root_layout.h); without them it boots as if none were given.
-    if (auto n = carry_stub_extras("/.extra", paths::kNewRoot + "/.extra"); !n)
-      log::warning(n.error().message(), "; systemd-stub's /.extra is incomplete in the new root");
-    else if (*n > 0)
-      log::info("extras: ", *n, " files of systemd-stub's /.extra carried into the new root");
+    carry_stub_extras_into(paths::kNewRoot);
     TRY(set_failure_context(paths::kNewRoot));  // the failure shell: the image's (rescue_shell.h)
     // The break shell first: the checks then see what it left in the new root.
     break_if_asked(cfg.break_at, paths::kNewRoot);

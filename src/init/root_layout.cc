@@ -9,6 +9,7 @@
 
 #include <cstdio>
 
+#include "core/log.h"
 #include "core/strings.h"
 #include "core/sys.h"
 #include "init/mounts.h"
@@ -181,6 +182,13 @@ Result<int> carry_stub_extras(const std::string& from, const std::string& to) {
   }
   if (!S_ISDIR(st.st_mode)) return 0;
   return copy_tree(from, to, 0);
+}
+
+void carry_stub_extras_into(const std::string& new_root) {
+  if (auto n = carry_stub_extras("/.extra", new_root + "/.extra"); !n)
+    log::warning(n.error().message(), "; systemd-stub's /.extra is incomplete in the new root");
+  else if (*n > 0)
+    log::info("extras: ", *n, " files of systemd-stub's /.extra carried into the new root");
 }
 
 std::vector<Error> detach_staging_mounts() {

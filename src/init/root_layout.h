@@ -46,6 +46,11 @@ Result<NewRoot> mount_new_root(RootLayout layout, const std::string& tmpfs_size)
 // `from` does not exist).
 Result<int> carry_stub_extras(const std::string& from, const std::string& to);
 
+// carry_stub_extras from the initramfs's /.extra to NEW_ROOT/.extra, for
+// both modes: logs how many files it carried, or a warning when it could
+// not (the image's initrd then boots as if fewer extras were given).
+void carry_stub_extras_into(const std::string& new_root);
+
 // Detaches the image, upper-tmpfs and boot-filesystem mounts from
 // /run/initoverlayfs. The overlays keep their own references to the layers,
 // so nothing changes for the new root; but once the overlays go away (when

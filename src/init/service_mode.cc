@@ -84,6 +84,10 @@ struct Service {
     std::string dev;
     if (placement_info(cfg.placement).device != ImageDevice::none) dev = TRY(find_boot_device());
     TRY(mount_layers(dev));
+    // systemd-stub's /.extra, as in init mode (root_layout.h): this initrd's
+    // systemd has read its credentials already, but the image's initrd, run
+    // next, looks in its own root.
+    carry_stub_extras_into(paths::kNewRoot);
     // The next init, in the init mode's order, checked inside the new root
     // now (next_init.h). rdinit= is not a candidate here: it named the mini
     // initramfs's own init (systemd).
