@@ -23,25 +23,9 @@
 # Five boots, about a minute and a half on two cores.
 # The image stays a file on the ext4 boot disk, found by LABEL.
 . "$(dirname "$0")/lib/setup.sh"
-for tool in sbsign sbattach objcopy openssl mkfs.vfat mcopy veritysetup; do
-	command -v "$tool" >/dev/null || boot_fail "$tool missing (bash scripts/install-deps.sh)"
-done
-code=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
-vars=/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd
-stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
-for f in "$code" "$vars" /usr/share/ovmf/PkKek-1-snakeoil.key /usr/share/ovmf/PkKek-1-snakeoil.pem "$stub"; do
-	[[ -r $f ]] || boot_fail "$f missing (ovmf, systemd-boot-efi: bash scripts/install-deps.sh)"
-done
-
-# The db key: Debian's snakeoil key, whose PEM has the passphrase
-# "snakeoil" (README.Debian of ovmf); sbsign runs unattended, so without it.
-openssl rsa -in /usr/share/ovmf/PkKek-1-snakeoil.key -passin pass:snakeoil \
-	-out "$SCRATCH/db.key" 2>/dev/null || boot_fail "cannot read the snakeoil key"
-cert=/usr/share/ovmf/PkKek-1-snakeoil.pem
-# A key of nobody's: what an attacker could sign with.
-openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=not in db" -days 1 \
-	-keyout "$SCRATCH/other.key" -out "$SCRATCH/other.pem" 2>/dev/null || boot_fail "openssl req"
-
+. "$(dirname "$0")/lib/secureboot.sh"
+sb_setup
+cert=$SB_CERT
 payload=$SCRATCH/payload
 pair_payload "$payload"
 # What systemd-stub added to the initrd (its /.extra: credentials, system
@@ -59,12 +43,12 @@ mkdir -p "${uki%/*}"
 cmdline="console=ttyS0 panic=-1 no_timer_check"
 pair_build "$K612_MODDIR" "$K612_VER" "$out" --rootdir "$payload" \
 	--bootfs LABEL=iofsboot --bootfstype ext4 --verity \
-	--verity-sign "$SCRATCH/db.key,$cert" \
+	--verity-sign "$SB_DB_KEY,$cert" \
 	--uki "$uki" --uki-kernel "$K612_KERNEL" --uki-cmdline "$cmdline" \
-	--uki-sign "$SCRATCH/db.key,$cert"
+	--uki-sign "$SB_DB_KEY,$cert"
 grep -qE "UKI +$(re_escape "$uki") .*signed with" "$out.summary" || boot_fail "the summary does not name the UKI"
 sbverify --cert "$cert" "$uki" >/dev/null 2>&1 || boot_fail "sbverify does not accept the UKI with the db certificate"
-sbverify --cert "$SCRATCH/other.pem" "$uki" >/dev/null 2>&1 && boot_fail "sbverify accepts the UKI with another certificate"
+sbverify --cert "$SB_OTHER_CERT" "$uki" >/dev/null 2>&1 && boot_fail "sbverify accepts the UKI with another certificate"
 # What the UKI holds: the mini initramfs the builder wrote, byte for byte.
 objcopy -O binary --only-section=.initrd "$uki" "$SCRATCH/embedded.img"
 cmp -s "$SCRATCH/embedded.img" "$out/initramfs-$K612_VER.img" ||
@@ -85,42 +69,20 @@ grep -q "^result: OK" "$SCRATCH/inspect.out" || boot_fail "--inspect does not fi
 boot_disk=$SCRATCH/boot.img
 pair_disk "$out" "$boot_disk" iofsboot "$(cat /proc/sys/kernel/random/uuid)"
 
-# firmware_boot TAG ESP [QEMU_STOP_AT]: OVMF with Secure Boot enforced,
-# fresh copies of the enrolled variables, the ESP and the boot disk.
-firmware_boot() {
-	local tag=$1 esp=$2 stop=${3:-} rc=0
-	cp -- "$vars" "$SCRATCH/$tag.vars"
-	QEMU_STOP_AT=$stop QEMU_TIMEOUT=420 qemu_boot "" "" "$SCRATCH/$tag.log" -- \
-		-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on \
-		-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code" \
-		-drive "if=pflash,format=raw,unit=1,file=$SCRATCH/$tag.vars" \
-		-drive "file=$esp,format=raw,if=virtio" -drive "file=$boot_disk,format=raw,if=virtio" || rc=$?
-	[[ $rc != 124 ]] || { console_dump "$SCRATCH/$tag.log"; boot_fail "$tag: QEMU timed out"; }
-	boot_log "$tag: ${QEMU_BOOT_WALL} s wall"
-}
-
 # uki_boot TAG EFI_FILE [QEMU_STOP_AT]: the firmware boots the disk whose
 # ESP holds EFI_FILE as \EFI\BOOT\BOOTX64.EFI (the removable-media path,
 # needing no boot entry), with fresh copies of the enrolled variables.
 cred_value="cred-$RANDOM$RANDOM"
 printf '%s' "$cred_value" >"$SCRATCH/uki.cred"
 uki_boot() {
-	local tag=$1 efi=$2 stop=${3:-} esp=$SCRATCH/$1.esp
-	rm -f -- "$esp"
-	mkfs.vfat -C -n ESP "$esp" 40960 >/dev/null || boot_fail "mkfs.vfat"
-	mmd -i "$esp" ::/EFI ::/EFI/BOOT ::/EFI/BOOT/BOOTX64.EFI.extra.d && mcopy -i "$esp" "$efi" ::/EFI/BOOT/BOOTX64.EFI &&
-		mcopy -i "$esp" "$SCRATCH/uki.cred" ::/EFI/BOOT/BOOTX64.EFI.extra.d/iofs-test.cred ||
-		boot_fail "mtools could not fill the ESP"
-	firmware_boot "$tag" "$esp" "$stop"
+	sb_removable_esp "$SCRATCH/$1.esp" "$2" "$SCRATCH/uki.cred"
+	sb_firmware_boot "$1" "$SCRATCH/$1.esp" "$boot_disk" "${3:-}"
 }
 
 # expect_refused TAG EFI_FILE: the firmware will not run it.
 expect_refused() {
-	local tag=$1 log=$SCRATCH/$1.log
-	uki_boot "$tag" "$2" 'No bootable option or device was found'
-	console_expect "$log" 'BdsDxe: failed to load Boot[0-9A-F]+ .*: Access Denied' "$tag: the firmware refuses it"
-	console_reject "$log" 'Linux version' "$tag: no kernel started"
-	console_reject "$log" 'initoverlayfs' "$tag: nothing of the mini initramfs ran"
+	uki_boot "$1" "$2" 'No bootable option or device was found'
+	sb_expect_refused "$SCRATCH/$1.log" "$1"
 }
 
 uki_boot signed "$uki"
@@ -138,19 +100,13 @@ console_expect "$log" 'initoverlayfs: extras: 1 files of systemd-stub.s /.extra 
 console_expect "$log" "PAYLOAD-CRED /.extra/credentials/iofs-test.cred $cred_value" "signed: the stub's credential in the new root"
 
 # One byte of the mini initramfs inside the signed file, in its zstd data.
-cp -- "$uki" "$SCRATCH/flipped.efi"
-at=$(objdump -h "$uki" | awk '$2 == ".initrd" { print $6 }')
-[[ $at =~ ^[0-9a-f]+$ ]] || boot_fail "no .initrd section in objdump -h"
-at=$((16#$at + 4096))
-byte=$(od -An -tu1 -j "$at" -N1 "$uki" | tr -d ' ')
-printf "\\$(printf '%03o' $(((byte + 1) % 256)))" | dd of="$SCRATCH/flipped.efi" bs=1 seek="$at" conv=notrunc status=none
-cmp -s "$uki" "$SCRATCH/flipped.efi" && boot_fail "the byte did not change"
+sb_flip_in_section "$uki" .initrd 4096 "$SCRATCH/flipped.efi"
 expect_refused flipped "$SCRATCH/flipped.efi"
 
 cp -- "$uki" "$SCRATCH/unsigned.efi"
 sbattach --remove "$SCRATCH/unsigned.efi" >/dev/null || boot_fail "sbattach --remove"
 expect_refused unsigned "$SCRATCH/unsigned.efi"
-sbsign --key "$SCRATCH/other.key" --cert "$SCRATCH/other.pem" --output "$SCRATCH/other.efi" \
+sbsign --key "$SB_OTHER_KEY" --cert "$SB_OTHER_CERT" --output "$SCRATCH/other.efi" \
 	"$SCRATCH/unsigned.efi" 2>/dev/null || boot_fail "sbsign with the other key"
 expect_refused other-key "$SCRATCH/other.efi"
 
@@ -160,7 +116,7 @@ expect_refused other-key "$SCRATCH/other.efi"
 # image. Under Secure Boot systemd-stub keeps its signed .cmdline.
 sdboot=/usr/lib/systemd/boot/efi/systemd-bootx64.efi
 [[ -r $sdboot ]] || boot_fail "$sdboot missing (systemd-boot-efi)"
-sbsign --key "$SCRATCH/db.key" --cert "$cert" --output "$SCRATCH/sdboot.efi" "$sdboot" 2>/dev/null ||
+sbsign --key "$SB_DB_KEY" --cert "$cert" --output "$SCRATCH/sdboot.efi" "$sdboot" 2>/dev/null ||
 	boot_fail "sbsign systemd-boot"
 esp=$SCRATCH/loader.esp
 mkfs.vfat -C -n ESP "$esp" 40960 >/dev/null || boot_fail "mkfs.vfat"
@@ -175,7 +131,7 @@ mmd -i "$esp" ::/EFI ::/EFI/BOOT ::/EFI/Linux ::/loader ::/loader/entries &&
 	mmd -i "$esp" ::/loader/credentials ::/EFI/Linux/iofs.efi.extra.d &&
 	mcopy -i "$esp" "$SCRATCH/uki.cred" ::/loader/credentials/global.cred &&
 	mcopy -i "$esp" "$SCRATCH/uki.cred" ::/EFI/Linux/iofs.efi.extra.d/local.cred || boot_fail "mtools could not fill the ESP"
-firmware_boot loader "$esp"
+sb_firmware_boot loader "$esp" "$boot_disk"
 log=$SCRATCH/loader.log
 console_expect "$log" 'secureboot: Secure boot enabled' "loader: Secure Boot enabled"
 console_expect "$log" "Command line: $(re_escape "$cmdline")[[:space:]]*\$" "loader: the embedded command line, not the entry's"

@@ -56,15 +56,7 @@ veritysetup verify --no-superblock --hash-offset="$offset" --data-blocks="$block
 
 # Where things are in the image: a file's first byte, and the hash block
 # (leaf level, stored last: levels go top first) covering a data block.
-locate() { # FILE OFFSET_IN_FILE: byte offset of that byte of FILE in the image
-	python3 - "$img" "$1" "$2" <<'PY'
-import sys
-img = open(sys.argv[1], 'rb').read(); data = open(sys.argv[2], 'rb').read(); off = int(sys.argv[3])
-at = img.find(data[:65536])
-assert at >= 0 and img[at:at + len(data)] == data, "file not stored contiguously"
-print(at + off)
-PY
-}
+locate() { pair_image_offset "$img" "$1" "$2"; } # FILE OFFSET_IN_FILE: byte offset of that byte of FILE in the image
 leaf_of() { # IMAGE_BYTE: byte offset of the leaf hash block covering it
 	python3 - "$offset" "$blocks" "$1" <<'PY'
 import sys
@@ -74,13 +66,6 @@ while (n - 1) >> (7 * (level - 1)):
     sizes.append(-(-n // (1 << (7 * level)))); level += 1
 first_leaf = hash_offset // 4096 + sum(sizes[1:])  # levels above the leaves come first
 print((first_leaf + byte // 4096 // 128) * 4096)
-PY
-}
-flip() { # FILE BYTE: inverts one byte in place
-	python3 - "$1" "$2" <<'PY'
-import sys
-with open(sys.argv[1], 'r+b') as f:
-    f.seek(int(sys.argv[2])); b = f.read(1); f.seek(int(sys.argv[2])); f.write(bytes([b[0] ^ 0xff]))
 PY
 }
 disk_with() { # NAME IMAGE_FILE [NAME_ON_DISK]: an ext4 boot disk holding IMAGE_FILE under
@@ -134,11 +119,11 @@ console_expect "$SCRATCH/good.log" 'PAYLOAD-DONE' "verified boot: payload finish
 # of 128 blocks inside b.bin: those two files fail, the others read intact.
 cp "$img" "$SCRATCH/flipped.img"
 a_byte=$(locate "$payload/data/a.bin" 300000)
-flip "$SCRATCH/flipped.img" "$a_byte"
+flip_byte "$SCRATCH/flipped.img" "$a_byte"
 b_start=$(locate "$payload/data/b.bin" 0)
 b_run=$(( (b_start / 4096 / 128 + 1) * 128 * 4096 ))  # first 128-block run wholly inside b.bin
 (( b_run + 128 * 4096 <= b_start + 2097152 )) || boot_fail "no whole leaf run inside b.bin"
-flip "$SCRATCH/flipped.img" "$(( $(leaf_of "$b_run") + 100 ))"
+flip_byte "$SCRATCH/flipped.img" "$(( $(leaf_of "$b_run") + 100 ))"
 disk_with flipped "$SCRATCH/flipped.img"
 pair_boot "$K612_KERNEL" "$mini" "$SCRATCH/flipped.disk" "$SCRATCH/flipped.log"
 expect_eio "$SCRATCH/flipped.log" a.bin "flipped data byte"
@@ -167,7 +152,7 @@ expect_failure "$SCRATCH/short.log" \
 # 5. verity_on_corruption restart, the top of the hash tree corrupted: the
 # kernel restarts at the first read (QEMU's -no-reboot ends the run).
 cp "$img" "$SCRATCH/top.img"
-flip "$SCRATCH/top.img" $((offset + 10))
+flip_byte "$SCRATCH/top.img" $((offset + 10))
 disk_with top "$SCRATCH/top.img"
 repack restart 's/^verity_on_corruption .*/verity_on_corruption restart/'
 pair_boot "$K612_KERNEL" "$SCRATCH/restart.mini" "$SCRATCH/top.disk" "$SCRATCH/restart.log"
@@ -177,7 +162,7 @@ console_reject "$SCRATCH/restart.log" 'PAYLOAD-INIT-RAN' "restart on corruption:
 
 # 6. verity_on_corruption panic, the EROFS superblock corrupted.
 cp "$img" "$SCRATCH/sb.img"
-flip "$SCRATCH/sb.img" 1030
+flip_byte "$SCRATCH/sb.img" 1030
 disk_with sb "$SCRATCH/sb.img"
 repack panic 's/^verity_on_corruption .*/verity_on_corruption panic/'
 QEMU_TIMEOUT=240 qemu_boot "$K612_KERNEL" "$SCRATCH/panic.mini" "$SCRATCH/panic.log" -- \

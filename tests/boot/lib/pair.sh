@@ -79,3 +79,26 @@ pair_image() {
 
 # re_escape STRING: STRING as a literal inside an extended regex.
 re_escape() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|/]/\\&/g'; }
+
+# pair_image_offset IMAGE FILE OFFSET: the byte offset in IMAGE of byte
+# OFFSET of FILE, a file of the tree IMAGE was built from (stored
+# uncompressed and contiguously, as mkfs.erofs stores a file without
+# compression); fails if FILE is not found whole.
+pair_image_offset() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import sys
+img = open(sys.argv[1], 'rb').read(); data = open(sys.argv[2], 'rb').read(); off = int(sys.argv[3])
+at = img.find(data[:65536])
+assert at >= 0 and img[at:at + len(data)] == data, "file not stored contiguously"
+print(at + off)
+PY
+}
+
+# flip_byte FILE BYTE: inverts one byte of FILE in place.
+flip_byte() {
+	python3 - "$1" "$2" <<'PY'
+import sys
+with open(sys.argv[1], 'r+b') as f:
+    f.seek(int(sys.argv[2])); b = f.read(1); f.seek(int(sys.argv[2])); f.write(bytes([b[0] ^ 0xff]))
+PY
+}
