@@ -15,8 +15,11 @@
 #   - a second kernel gets its own pair; removing the first kernel's
 #     package removes exactly its image, and the other pair stays;
 #   - dpkg --purge initoverlayfs makes the kernel's initramfs classic again
-#     (its prerm, with update-initramfs), then deletes its image, and removes
-#     the programs, hooks and conffiles.
+#     (its prerm, with update-initramfs) and removes the programs, hooks and
+#     conffiles; the image stays, because a unified kernel image on /boot
+#     still embeds a mini initramfs that names it (the removal of images is
+#     shown by step 6 here, through the postrm.d hook, and by the prerm in
+#     system.deb_firmware_*'s purge).
 # Needs root, debootstrap and the Debian mirror the first time.
 set -Eeuo pipefail
 shopt -s inherit_errexit
@@ -272,7 +275,21 @@ before612=$(pair612)
 log "/boot not mounted: skipped, then converted once mounted, in $((SECONDS - t)) s"
 
 # 7. Purge: the prerm makes each converted initramfs classic again, then
-# deletes its image; programs, hooks and conffiles go.
+# deletes its image; programs, hooks and conffiles go. A unified kernel
+# image on /boot whose embedded mini initramfs names the image (what
+# --uki makes; put together here with objcopy around systemd-stub, as the
+# builder does) keeps it: under Secure Boot that UKI may be all the
+# firmware starts, and it still boots with its image.
+stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
+[[ -r $stub ]] || fail "$stub missing (systemd-boot-efi: bash scripts/install-deps.sh)"
+uki=/boot/EFI/Linux/debian-$k612.efi
+mkdir -p "$root${uki%/*}"
+printf '%s' "$k612" >"$SCRATCH/uname"
+objcopy --add-section .uname="$SCRATCH/uname" --change-section-vma .uname=0x20000000 \
+	--add-section .initrd="$root/boot/initrd.img-$k612" --change-section-vma .initrd=0x30000000 \
+	"$stub" "$root$uki" || fail "objcopy could not make the UKI"
+uki_image=$(cd "$root/boot" && ls initoverlayfs-"$k612"-*.img)
+[[ $uki_image == initoverlayfs-*.img ]] || fail "no single image of $k612 for the UKI: '$uki_image'"
 deb_chroot_run dpkg --purge initoverlayfs >"$SCRATCH/purge.log" 2>&1 || {
 	cat "$SCRATCH/purge.log" >&2
 	fail "dpkg --purge initoverlayfs failed"
@@ -292,9 +309,11 @@ names=$(zstd -dcq "$root/boot/initrd.img-$k612" 2>/dev/null | cpio -t --quiet 2>
 grep -qE '^(\./)?scripts/local$' <<<"$names" ||
 	fail "/boot/initrd.img-$k612 after purge is not initramfs-tools' initramfs"
 left=$(cd "$root/boot" && ls initoverlayfs-* 2>/dev/null || true)
-[[ -z $left ]] || fail "images left in /boot after purge: $left"
-grep -qF "initoverlayfs: removing /boot/initoverlayfs-$k612-" "$SCRATCH/purge.log" ||
-	fail "the prerm did not say it removed the image"
+[[ $left == "$uki_image" ]] || fail "images left in /boot after purge: '$left', not the UKI's $uki_image"
+grep -qF "initoverlayfs: keeping /boot/$uki_image: the unified kernel image $uki boots with it" "$SCRATCH/purge.log" ||
+	fail "the prerm did not say it kept the UKI's image"
+grep -qF "initoverlayfs: removing /boot/initoverlayfs-$k612-" "$SCRATCH/purge.log" &&
+	fail "the prerm removed an image of $k612"
 if deb_chroot_run dpkg-query -W -f='${Status}' initoverlayfs 2>/dev/null | grep -q installed; then
 	fail "initoverlayfs still known to dpkg"
 fi
