@@ -13,7 +13,8 @@
 #   - the kernel-install plugin converts a staged initrd (layout bls) and
 #     removes its image on remove;
 #   - a second kernel gets its own pair; removing the first kernel's
-#     package removes exactly its image, and the other pair stays;
+#     package removes exactly its image and its UKI at install.conf's uki
+#     path, and the other pair and UKI stay;
 #   - dpkg --purge initoverlayfs makes the kernel's initramfs classic again
 #     (its prerm, with update-initramfs) and removes the programs, hooks and
 #     conffiles; the image stays, because a unified kernel image on /boot
@@ -213,8 +214,22 @@ deb_chroot_run update-initramfs -u -k "$k61" >"$SCRATCH/update.log" 2>&1 || {
 check_pair "$k61"
 log "opt-out, kernel-install plugin and update-initramfs -u in $((SECONDS - t)) s"
 
+# make_uki KVER PATH: a unified kernel image at PATH in the chroot holding
+# KVER's mini initramfs and kernel release, put together with objcopy
+# around systemd-stub as the builder's --uki does (no kernel: nothing
+# boots it here).
+make_uki() {
+	local stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
+	[[ -r $stub ]] || fail "$stub missing (systemd-boot-efi: bash scripts/install-deps.sh)"
+	mkdir -p "$root$(dirname "$2")"
+	printf '%s' "$1" >"$SCRATCH/uname"
+	objcopy --add-section .uname="$SCRATCH/uname" --change-section-vma .uname=0x20000000 \
+		--add-section .initrd="$root/boot/initrd.img-$1" --change-section-vma .initrd=0x30000000 \
+		"$stub" "$root$2" || fail "objcopy could not make the UKI $2"
+}
+
 # 6. A second kernel gets its own pair; removing the first removes exactly
-# its image.
+# its image, and the UKI made for it at install.conf's uki path.
 t=$SECONDS
 deb_chroot_run dpkg -i "/var/cache/iofs-debs/$(basename "$k612_deb")" >"$SCRATCH/k612.log" 2>&1 || {
 	cat "$SCRATCH/k612.log" >&2
@@ -225,6 +240,10 @@ check_pair "$k61"
 pair612() { sha256sum "$root/boot/initrd.img-$k612" "$(image_of "$k612")"; }
 image61=$(basename "$(image_of "$k61")")
 before612=$(pair612)
+cp -- "$root/etc/initoverlayfs/install.conf" "$SCRATCH/install.conf"
+echo "uki /boot/EFI/Linux/iofs-%k.efi" >>"$root/etc/initoverlayfs/install.conf"
+make_uki "$k61" "/boot/EFI/Linux/iofs-$k61.efi"
+make_uki "$k612" "/boot/EFI/Linux/iofs-$k612.efi"
 (cd "$root/boot" && ls -A | LC_ALL=C sort) >"$SCRATCH/boot.before"
 deb_chroot_run dpkg --purge "$k61_pkg" >"$SCRATCH/rm61.log" 2>&1 || {
 	cat "$SCRATCH/rm61.log" >&2
@@ -232,6 +251,12 @@ deb_chroot_run dpkg --purge "$k61_pkg" >"$SCRATCH/rm61.log" 2>&1 || {
 }
 cat "$SCRATCH/rm61.log" >&2
 grep -qF "initoverlayfs: removing /boot/$image61" "$SCRATCH/rm61.log" || fail "postrm.d hook did not log"
+grep -qF "initoverlayfs: removing /boot/EFI/Linux/iofs-$k61.efi, the unified kernel image of kernel $k61" "$SCRATCH/rm61.log" ||
+	fail "postrm.d hook did not remove the removed kernel's UKI"
+[[ ! -e $root/boot/EFI/Linux/iofs-$k61.efi ]] || fail "the removed kernel's UKI is still there"
+[[ -f $root/boot/EFI/Linux/iofs-$k612.efi ]] || fail "removing $k61_pkg removed the other kernel's UKI"
+rm -f -- "$root/boot/EFI/Linux/iofs-$k612.efi"
+cp -- "$SCRATCH/install.conf" "$root/etc/initoverlayfs/install.conf"
 (cd "$root/boot" && ls -A | LC_ALL=C sort) >"$SCRATCH/boot.after"
 gone=$(comm -23 "$SCRATCH/boot.before" "$SCRATCH/boot.after" | tr '\n' ' ')
 added=$(comm -13 "$SCRATCH/boot.before" "$SCRATCH/boot.after" | tr '\n' ' ')
@@ -280,14 +305,8 @@ log "/boot not mounted: skipped, then converted once mounted, in $((SECONDS - t)
 # --uki makes; put together here with objcopy around systemd-stub, as the
 # builder does) keeps it: under Secure Boot that UKI may be all the
 # firmware starts, and it still boots with its image.
-stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
-[[ -r $stub ]] || fail "$stub missing (systemd-boot-efi: bash scripts/install-deps.sh)"
 uki=/boot/EFI/Linux/debian-$k612.efi
-mkdir -p "$root${uki%/*}"
-printf '%s' "$k612" >"$SCRATCH/uname"
-objcopy --add-section .uname="$SCRATCH/uname" --change-section-vma .uname=0x20000000 \
-	--add-section .initrd="$root/boot/initrd.img-$k612" --change-section-vma .initrd=0x30000000 \
-	"$stub" "$root$uki" || fail "objcopy could not make the UKI"
+make_uki "$k612" "$uki"
 uki_image=$(cd "$root/boot" && ls initoverlayfs-"$k612"-*.img)
 [[ $uki_image == initoverlayfs-*.img ]] || fail "no single image of $k612 for the UKI: '$uki_image'"
 deb_chroot_run dpkg --purge initoverlayfs >"$SCRATCH/purge.log" 2>&1 || {
