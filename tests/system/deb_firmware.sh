@@ -13,6 +13,19 @@
 #           systemd-boot users have it when the ESP is too small: the
 #           entries, kernels and the pair on XBOOTLDR, systemd-boot on the
 #           ESP;
+#   sdboot-secureboot  the sdboot disk with the chain of issue 15: the
+#           db key (Debian's snakeoil test key, what OVMF's
+#           OVMF_VARS_4M.snakeoil.fd has enrolled) in /etc/initoverlayfs,
+#           systemd-boot signed with it (systemd-bootx64.efi.signed, which
+#           bootctl installs instead of the unsigned file), and install.conf
+#           making each kernel's pair with --verity-sign and a signed UKI
+#           (uki /boot/EFI/Linux/debian-%k.efi, uki-sign), the default
+#           entry of loader.conf; the installer's boot with Secure Boot off,
+#           every later one with OVMF's Secure Boot firmware and the key
+#           enrolled (standing for the owner enrolling their key and
+#           turning Secure Boot on). The purge keeps each UKI's image (the
+#           firmware starts nothing else: the Debian-signed kernels of the
+#           type #1 entries are not in db), so boot 5 is the UKI again;
 # with initramfs-tools (host-only: everything runs on the guest, under TCG)
 # and the .deb installed. Five boots, each one step of
 # guest/iofs-firmware-step, the first one playing the installer:
@@ -37,8 +50,9 @@
 # SYSTEM_FIRMWARE_REDUCED=1 (the suite's reduced form, what CI runs; not
 # with IOFS_FULL=1): no kernel update and no previous kernel, so three
 # boots, all with KVER: 1, then 2 with boot 4's purge, then 5; the kernel
-# update through the hooks is system.deb_kernel_*'s.
-# Usage: deb_firmware.sh grub|sdboot|sdboot-xbootldr [PATH/TO/initoverlayfs_*.deb]
+# update through the hooks is system.deb_kernel_*'s; sdboot-secureboot
+# leaves out boot 2's second update-initramfs too (sdboot's check).
+# Usage: deb_firmware.sh grub|sdboot|sdboot-xbootldr|sdboot-secureboot [PATH/TO/initoverlayfs_*.deb]
 # (default package: the newest in $IOFS_DEB_DIR, as deb_kernel.sh).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../boot/lib/common.sh"
@@ -49,7 +63,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 boot_test_init
 [[ $(id -u) == 0 ]] || boot_skip "needs root"
 loader=${1:-}
-[[ $loader =~ ^(grub|sdboot|sdboot-xbootldr)$ ]] || boot_fail "usage: $0 grub|sdboot|sdboot-xbootldr [DEB]"
+[[ $loader =~ ^(grub|sdboot|sdboot-xbootldr|sdboot-secureboot)$ ]] ||
+	boot_fail "usage: $0 grub|sdboot|sdboot-xbootldr|sdboot-secureboot [DEB]"
+sb=0
+[[ $loader == sdboot-secureboot ]] && sb=1
 # The ESP of sdboot-xbootldr, at /boot/efi: its volume serial and fstab's
 # UUID for it.
 esp_serial=7A1E5C02 esp_uuid=7A1E-5C02
@@ -96,7 +113,27 @@ sdboot*)
 		echo "UUID=$esp_uuid /boot/efi vfat umask=0077 0 2" >>"$root/etc/fstab"
 		mkdir -p "$root/boot/efi"
 	fi
-	echo "root=LABEL=$SYSTEM_ROOT_LABEL ro console=ttyS0 panic=-1" >"$root/etc/kernel/cmdline"
+	# no_timer_check: the Secure Boot firmware needs q35 with SMM, whose
+	# timer check fails at random under TCG on a busy host.
+	extra=''
+	((sb)) && extra=' no_timer_check'
+	echo "root=LABEL=$SYSTEM_ROOT_LABEL ro console=ttyS0 panic=-1$extra" >"$root/etc/kernel/cmdline"
+	if ((sb)); then
+		# What the UKI and the signatures need (the package only suggests
+		# them), and the owner's db key: Debian's snakeoil test key
+		# without its passphrase, as the hooks read it unattended.
+		sys_apt install --no-install-recommends systemd-boot-efi sbsigntool binutils openssl cryptsetup-bin
+		mkdir -p "$root/etc/initoverlayfs"
+		(umask 077 && openssl rsa -in /usr/share/ovmf/PkKek-1-snakeoil.key -passin pass:snakeoil \
+			-out "$root/etc/initoverlayfs/db.key" 2>/dev/null) || boot_fail "cannot read the snakeoil key (ovmf)"
+		cp -- /usr/share/ovmf/PkKek-1-snakeoil.pem "$root/etc/initoverlayfs/db.crt"
+		# systemd-boot signed once, as its .signed twin: bootctl install
+		# and update copy that one to the ESP.
+		sbin=$root/usr/lib/systemd/boot/efi/systemd-bootx64.efi
+		[[ -f $sbin ]] || boot_fail "no $sbin (systemd-boot-efi)"
+		sbsign --key "$root/etc/initoverlayfs/db.key" --cert "$root/etc/initoverlayfs/db.crt" \
+			--output "$sbin.signed" "$sbin" 2>/dev/null || boot_fail "sbsign of systemd-boot failed"
+	fi
 	mkdir -p "$root/var/tmp/sdboot"
 	for p in $(system_chroot "$root" apt-get -s install --no-install-recommends systemd-boot | sed -n 's/^Inst \([^ ]*\) .*/\1/p'); do
 		sys_apt install --download-only --no-install-recommends "$p"
@@ -111,6 +148,14 @@ esac
 cp -- "$deb" "$root/tmp/initoverlayfs.deb"
 sys_apt install --no-install-recommends /tmp/initoverlayfs.deb
 rm -f -- "$root/tmp/initoverlayfs.deb"
+if ((sb)); then
+	# The owner's settings, from the first conversion on (boot 1).
+	cat >>"$root/etc/initoverlayfs/install.conf" <<EOF
+uki /boot/EFI/Linux/debian-%k.efi
+uki-sign /etc/initoverlayfs/db.key,/etc/initoverlayfs/db.crt
+verity-sign /etc/initoverlayfs/db.key,/etc/initoverlayfs/db.crt
+EOF
+fi
 # The kernel update, for the guest to install (it has no network): the
 # newest 6.12 package the suite serves (its -unsigned build, which is what
 # Debian 12 has for the newest point releases), unless SYSTEM_NEW_KERNEL_PKG.
@@ -143,6 +188,8 @@ DISK=/dev/vda
 KVER=$kver
 NEWKVER=$newkver
 NEWDEB=$guest_newdeb
+SECUREBOOT=$sb
+REBUILD=$((sb && reduced ? 0 : 1))
 EOF
 system_report_install "$root" || boot_fail "installing the report service failed"
 
@@ -192,7 +239,7 @@ case $loader in
 grub)
 	first_part+=" type=21686148-6449-6E6F-744E-656564454649, name=bios"
 	boot_part+=" type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=boot" ;;
-sdboot)
+sdboot | sdboot-secureboot)
 	first_part+=" type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=unused"
 	boot_part+=" type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=esp" ;;
 sdboot-xbootldr)
@@ -207,12 +254,26 @@ start=$((root_at * 2048)), size=$((root_mib * 2048)), type=0FC63DAF-8483-4772-8E
 EOF
 # UEFI: OVMF's code read-only, its variables (Boot####, BootOrder,
 # systemd-boot's) a copy of their own, kept across the boots.
-firmware=()
+# sdboot-secureboot: q35 with SMM for every boot; from boot 2 on OVMF's
+# Secure Boot build and its variables with the snakeoil key enrolled as
+# PK, KEK and db (the Boot#### entries of boot 1 are not in them: the
+# firmware starts the removable path, \EFI\BOOT\BOOTX64.EFI, which bootctl
+# installs too).
+firmware=() sb_firmware=()
 if [[ $loader == sdboot* ]]; then
 	cp -- /usr/share/OVMF/OVMF_VARS_4M.fd "$SCRATCH/OVMF_VARS.fd" || boot_fail "no OVMF (package ovmf)"
 	# shellcheck disable=SC2054 # the commas are part of the option values
 	firmware=(-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
 		-drive "if=pflash,format=raw,unit=1,file=$SCRATCH/OVMF_VARS.fd")
+	if ((sb)); then
+		cp -- /usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd "$SCRATCH/OVMF_VARS.sb.fd" &&
+			[[ -r /usr/share/OVMF/OVMF_CODE_4M.secboot.fd ]] || boot_fail "no OVMF Secure Boot build (package ovmf)"
+		# shellcheck disable=SC2054
+		sb_firmware=(-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on
+			-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
+			-drive "if=pflash,format=raw,unit=1,file=$SCRATCH/OVMF_VARS.sb.fd")
+		firmware=(-machine q35,smm=on "${firmware[@]}")
+	fi
 fi
 if ! dd if="$SCRATCH/boot.part" of="$disk" bs=1M seek="$boot_at" conv=notrunc,sparse status=none ||
 	! dd if="$SCRATCH/root.part" of="$disk" bs=1M seek="$root_at" conv=notrunc,sparse status=none ||
@@ -228,7 +289,8 @@ rm -f -- "$SCRATCH/first.part" "$SCRATCH/boot.part" "$SCRATCH/root.part"
 step_boot() {
 	local n=$1 stage=$2 log=$SCRATCH/boot$1.log rc=0
 	local -a kargs=("" "")
-	local -a words=()
+	local -a words=() fw=(${firmware[@]+"${firmware[@]}"})
+	((n > 1 && sb)) && fw=("${sb_firmware[@]}")
 	if ((n == 1)); then
 		kargs=("$inst/vmlinuz-$kver" "$inst/initrd.img-$kver")
 		words=("root=LABEL=$SYSTEM_ROOT_LABEL" ro)
@@ -237,7 +299,7 @@ step_boot() {
 	# No icount: nothing here is timed, and the steps run update-initramfs,
 	# the builder and dpkg at TCG's full speed.
 	QEMU_ICOUNT=0 QEMU_TIMEOUT=${QEMU_SETUP_TIMEOUT:-1800} qemu_boot "${kargs[@]}" "$log" \
-		${words[@]+"${words[@]}"} -- ${firmware[@]+"${firmware[@]}"} -drive "file=$disk,format=raw,if=virtio" || rc=$?
+		${words[@]+"${words[@]}"} -- ${fw[@]+"${fw[@]}"} -drive "file=$disk,format=raw,if=virtio" || rc=$?
 	boot_log "boot $n ended after $QEMU_BOOT_WALL s wall (qemu status $rc)"
 	tr -d '\r' <"$log" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' >"$log.txt"
 	if ! grep -aq "IOFS-STEP $stage done" "$log.txt"; then
@@ -257,6 +319,7 @@ initrd_pattern() {
 	k=$(sed 's/[.+]/\\&/g' <<<"$1")
 	case $loader in
 	grub) echo "/initrd\\.img-$k" ;;
+	sdboot-secureboot) echo "/EFI/Linux/debian-$k\\.efi" ;;  # the UKI
 	sdboot*) echo "/[0-9a-f]{32}/$k/initrd\\.img-$k" ;;
 	esac
 }
@@ -265,18 +328,28 @@ initrd_pattern() {
 step() { sed -n "s|^.*IOFS-STEP $2 $3: ||p" "$SCRATCH/boot$1.log.txt" | head -n 1; }
 # check_boot N STAGE KIND KVER: boot N came from KVER's menu entry, which
 # named its initrd.img, a mini initramfs (KIND initoverlayfs) or, after the
-# purge, a classic one (KIND original); the machine reached multi-user with
-# nothing failed.
+# purge, a classic one (KIND original) or (sdboot-secureboot) the UKI with
+# the image the purge kept (KIND kept); the machine reached multi-user with
+# nothing failed. sdboot-secureboot: under Secure Boot, the image through
+# dm-verity with its root hash signature accepted.
 check_boot() {
 	local n=$1 stage=$2 kind=$3 k=$4 log=$SCRATCH/boot$1.log v
 	SYSTEM_PROBLEMS=()
-	system_check "$log" "$kind" "$layout"
+	system_check "$log" "${kind/kept/initoverlayfs}" "$layout"
+	if ((sb)); then
+		grep -aq 'secureboot: Secure boot enabled' "$log.txt" ||
+			SYSTEM_PROBLEMS+=("the kernel does not say 'secureboot: Secure boot enabled'")
+		grep -aqE 'initoverlayfs: verity: .* is checked by dm-verity as /dev/dm-[0-9]+ .*root hash signature accepted by the kernel' "$log.txt" ||
+			SYSTEM_PROBLEMS+=("no 'initoverlayfs: verity: ... root hash signature accepted by the kernel'")
+	fi
 	v=$(system_report "$log" begin)
 	[[ $v == "$k" ]] || SYSTEM_PROBLEMS+=("booted kernel $v, not $k")
 	v=$(step "$n" "$stage" initrd)
 	[[ $v =~ ^$(initrd_pattern "$k")$ ]] || SYSTEM_PROBLEMS+=("the menu entry that booted names initrd '$v', not $(initrd_pattern "$k")")
 	v=$(step "$n" "$stage" inspect)
-	if [[ $kind == initoverlayfs ]]; then
+	if [[ $kind == kept ]]; then
+		[[ $v == none ]] || SYSTEM_PROBLEMS+=("initoverlayfs-install still there after the purge (inspect: $v)")
+	elif [[ $kind == initoverlayfs ]]; then
 		[[ $v == 0 ]] || SYSTEM_PROBLEMS+=("--inspect of the entry's initrd: exit $v, not 0 (a good pair): $(grep -a "inspect-out" "$log.txt" | tail -n 5 | paste -sd';')")
 	else
 		[[ $v == none ]] || SYSTEM_PROBLEMS+=("initoverlayfs-install still there after the purge (inspect: $v)")
@@ -294,6 +367,7 @@ check_boot() {
 entry_pattern() {
 	case $loader in
 	grub) echo "*with Linux $1" ;;
+	sdboot-secureboot) echo "debian-$1.efi" ;;
 	sdboot*) echo "*-$1.conf" ;;
 	esac
 }
@@ -301,10 +375,18 @@ entry_pattern() {
 step_boot 1 install
 grep -aq 'initoverlayfs-install' "$SCRATCH/boot1.log.txt" || boot_fail "boot 1: update-initramfs did not run the initoverlayfs hook"
 grep -aE 'initoverlayfs-install: |placement' "$SCRATCH/boot1.log.txt" | head -n 20 >&2 || true
+if ((sb)); then
+	for f in systemd/systemd-bootx64.efi BOOT/BOOTX64.EFI; do
+		v=$(step 1 install "signed: /boot/EFI/$f")
+		[[ $v == yes ]] || boot_fail "boot 1: /boot/EFI/$f is not signed with the db key ($v)"
+	done
+	v=$(step 1 install "uki: $kver")
+	[[ $v == 0 ]] || boot_fail "boot 1: --inspect of /boot/EFI/Linux/debian-$kver.efi: exit $v, not 0"
+fi
 
 step_boot 2 update
 check_boot 2 update initoverlayfs "$kver"
-if [[ $loader == sdboot* ]]; then
+if [[ $loader == sdboot* ]] && [[ $(step 2 update "rebuild") != skipped ]]; then
 	# update-initramfs -u on the converted machine: the new pair made, the
 	# image the entry's copy still named kept until kernel-install copied
 	# the new mini initramfs, then removed by --prune.
@@ -329,6 +411,7 @@ else
 	# shellcheck disable=SC2053 # a glob
 	[[ $v == $(entry_pattern "$kver") ]] || boot_fail "boot 4 came from entry '$v', not the previous kernel's"
 fi
+kept=()
 for k in $(printf '%s\n' "$kver" "$newkver" | sort -u); do
 	v=$(step "$purge_boot" "$purge_stage" "after purge: $k")
 	[[ $v == "0 initoverlayfs files in the initramfs" ]] || boot_fail "after the purge, initrd.img-$k: $v"
@@ -336,10 +419,28 @@ for k in $(printf '%s\n' "$kver" "$newkver" | sort -u); do
 		v=$(step "$purge_boot" "$purge_stage" "after purge: $k entry")
 		[[ $v == "0 initoverlayfs files in the initramfs" ]] || boot_fail "after the purge, the entry's initrd of $k: $v"
 	fi
+	if ((sb)); then
+		# The UKI stays, and the image its mini initramfs names with it,
+		# with the prerm saying so.
+		v=$(step "$purge_boot" "$purge_stage" "after purge: $k uki")
+		[[ $v =~ ^present\ naming\ (initoverlayfs-$(sed 's/[.+]/\\&/g' <<<"$k")-[0-9a-f]{8}\.img)\ present$ ]] ||
+			boot_fail "after the purge, the UKI of $k: '$v', not present with its image"
+		kept+=("./${BASH_REMATCH[1]}")
+		grep -aqF "initoverlayfs: keeping /boot/${BASH_REMATCH[1]}: the unified kernel image /boot/EFI/Linux/debian-$k.efi boots with it" \
+			"$SCRATCH/boot$purge_boot.log.txt" || boot_fail "the purge did not say it keeps ${BASH_REMATCH[1]} for the UKI"
+	fi
 done
 v=$(step "$purge_boot" "$purge_stage" "after purge: /boot")
-[[ $v == none ]] || boot_fail "after the purge, left in /boot: $v"
+want=none
+((sb)) && want=$(printf '%s\n' "${kept[@]}" | sort | paste -sd' ')
+[[ $(tr ' ' '\n' <<<"$v" | sort | paste -sd' ') == "$want" ]] || boot_fail "after the purge, left in /boot: '$v', not '$want'"
 
 step_boot 5 classic
-check_boot 5 classic original "$newkver"
+if ((sb)); then
+	# Under Secure Boot the UKI is what the firmware starts, so it is
+	# what a machine without the package still boots.
+	check_boot 5 classic kept "$newkver"
+else
+	check_boot 5 classic original "$newkver"
+fi
 echo "PASS: $BOOT_TEST_NAME"
