@@ -397,6 +397,26 @@ if [[ $loader == sdboot* ]] && [[ $(step 2 update "rebuild") != skipped ]]; then
 	v=$(step 2 update "rebuild: entry initrd")
 	[[ $v == 0 ]] || boot_fail "boot 2: after the rebuild --inspect of the entry's initrd: exit $v, not 0"
 fi
+if ((sb)); then
+	# The type #1 entry boot 2's step picked: systemd-boot asks the
+	# firmware to load its kernel (signed by Debian, or not at all; not
+	# with db), which refuses, and nothing of Linux runs. systemd-boot
+	# then gives up to the firmware's next boot option, so this boot is
+	# stopped at its error.
+	log=$SCRATCH/boot2-loose.log
+	v=$(step 2 update "next boot")
+	[[ $v == "the type #1 entry of $kver" ]] || boot_fail "boot 2 did not pick $kver's type #1 entry for the next boot ($v)"
+	boot_log "boot 2b: the type #1 entry under Secure Boot (console: $log)"
+	QEMU_ICOUNT=0 QEMU_TIMEOUT=600 QEMU_STOP_AT='Failed to execute|Error loading|Linux version' \
+		qemu_boot "" "" "$log" -- "${sb_firmware[@]}" -drive "file=$disk,format=raw,if=virtio" || true
+	tr -d '\r' <"$log" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' >"$log.txt"
+	grep -aqE "(Error loading|Failed to execute) .*$(sed 's/[.+]/\\&/g' <<<"$kver").*: (Access Denied|Security Violation)" "$log.txt" || {
+		tail -n 20 "$log.txt" >&2
+		boot_fail "boot 2b: systemd-boot did not fail to start $kver's type #1 entry with the firmware's refusal"
+	}
+	! grep -aqE 'Linux version|EFI stub|initoverlayfs' "$log.txt" || boot_fail "boot 2b: something of Linux ran from the type #1 entry"
+	boot_log "boot 2b: $(grep -aoE '(Error loading|Failed to execute) .*' "$log.txt" | head -n 1)"
+fi
 purge_boot=4 purge_stage=remove
 if ((reduced)); then
 	# Boot 2 purged the package too.
