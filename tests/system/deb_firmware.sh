@@ -35,13 +35,15 @@
 #   2 firmware: KVER       the converted pair; sdboot: update-initramfs -u
 #                          again (the entry's copy of the old mini initramfs
 #                          keeps its image until kernel-install has copied
-#                          the new one, then --prune removes it); a newer
-#                          kernel package installed (its hooks convert it,
-#                          add its entry)
-#   3 firmware: NEWKVER    the default entry, now the newer kernel's pair;
-#                          the previous kernel's entry picked for one boot
-#   4 firmware: KVER       the previous kernel's entry; the package purged
-#   5 firmware: NEWKVER    classic again
+#                          the new one, then --prune removes it); a second
+#                          kernel package, NEWKVER, installed (its hooks
+#                          convert it, add its entry)
+#   3 firmware: TOP        the default entry: the newer of the two kernels
+#                          (NEWKVER, or KVER when the suite serves no 6.12
+#                          newer than KVER and NEWKVER is the one before it);
+#                          the other one's entry picked for one boot
+#   4 firmware: OTHER      that entry; the package purged
+#   5 firmware: TOP        classic again
 # Every firmware boot must reach multi-user with no failed unit; the menu
 # entry that booted (grub.cfg's entry for this kernel command line;
 # systemd-boot's LoaderEntrySelected) must name the initramfs file that
@@ -156,17 +158,22 @@ uki-sign /etc/initoverlayfs/db.key,/etc/initoverlayfs/db.crt
 verity-sign /etc/initoverlayfs/db.key,/etc/initoverlayfs/db.crt
 EOF
 fi
-# The kernel update, for the guest to install (it has no network): the
-# newest 6.12 package the suite serves (its -unsigned build, which is what
-# Debian 12 has for the newest point releases), unless SYSTEM_NEW_KERNEL_PKG.
+# The second kernel, for the guest to install (it has no network): the
+# newest 6.12 package the suite serves other than KVER's (its -unsigned
+# build, which is what Debian 12 has for the newest point releases), unless
+# SYSTEM_NEW_KERNEL_PKG. KVER is the newest signed one the suite serves, so
+# that is the one before it when no newer point release has come out
+# since: the same installing of a second kernel package, the menu's default
+# then staying KVER's.
 guest_newdeb=''
 newkver=$kver
 if ((reduced)); then
 	boot_log "reduced form: no kernel update (IOFS_FULL=1 for all five boots)"
 else
 	newpkg=${SYSTEM_NEW_KERNEL_PKG:-$(system_chroot "$root" apt-cache pkgnames linux-image-6.12. |
-		grep -E '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' | sort -V | tail -n 1)}
-	[[ -n $newpkg && $newpkg != "linux-image-$kver-unsigned" ]] || boot_fail "no 6.12 kernel package newer than $kver"
+		grep -E '^linux-image-6\.12\.[0-9]+\+deb[0-9]+(\.[0-9]+)?-amd64-unsigned$' | grep -vxF "linux-image-$kver-unsigned" |
+		sort -V | tail -n 1)}
+	[[ -n $newpkg && $newpkg != "linux-image-$kver-unsigned" ]] || boot_fail "no 6.12 kernel package other than $kver's"
 	sys_apt install --download-only --no-install-recommends "$newpkg"
 	newdeb=$(find "$(_sys_cache)/debs" -maxdepth 1 -name "${newpkg}_*.deb" | sort -V | tail -n 1)
 	[[ -f $newdeb ]] || boot_fail "no $newpkg package downloaded"
@@ -175,6 +182,11 @@ else
 	guest_newdeb=/var/tmp/newkernel.deb
 	boot_log "kernels: $kver, then $newkver ($(basename "$newdeb"))"
 fi
+# TOP: the kernel the menu's default entry boots once both are there (the
+# newer version); OTHER: the one picked for one boot.
+top=$(printf '%s\n' "$kver" "$newkver" | sort -V | tail -n 1)
+other=$kver
+[[ $top == "$kver" ]] && other=$newkver
 find "$root/var/lib/apt/lists" -maxdepth 1 -type f -delete
 
 install -m 0755 -- "$here/guest/iofs-firmware-step" "$root/usr/local/sbin/"
@@ -188,6 +200,7 @@ DISK=/dev/vda
 KVER=$kver
 NEWKVER=$newkver
 NEWDEB=$guest_newdeb
+OTHERKVER=$other
 SECUREBOOT=$sb
 REBUILD=$((sb && reduced ? 0 : 1))
 EOF
@@ -424,12 +437,12 @@ if ((reduced)); then
 else
 	grep -aq "IOFS-STEP update installed $newkver" "$SCRATCH/boot2.log.txt" || boot_fail "boot 2: $newkver not installed"
 	step_boot 3 previous
-	check_boot 3 previous initoverlayfs "$newkver"
+	check_boot 3 previous initoverlayfs "$top"
 	step_boot 4 remove
-	check_boot 4 remove initoverlayfs "$kver"
+	check_boot 4 remove initoverlayfs "$other"
 	v=$(step 4 remove entry)
 	# shellcheck disable=SC2053 # a glob
-	[[ $v == $(entry_pattern "$kver") ]] || boot_fail "boot 4 came from entry '$v', not the previous kernel's"
+	[[ $v == $(entry_pattern "$other") ]] || boot_fail "boot 4 came from entry '$v', not $other's"
 fi
 kept=()
 for k in $(printf '%s\n' "$kver" "$newkver" | sort -u); do
@@ -459,8 +472,8 @@ step_boot 5 classic
 if ((sb)); then
 	# Under Secure Boot the UKI is what the firmware starts, so it is
 	# what a machine without the package still boots.
-	check_boot 5 classic kept "$newkver"
+	check_boot 5 classic kept "$top"
 else
-	check_boot 5 classic original "$newkver"
+	check_boot 5 classic original "$top"
 fi
 echo "PASS: $BOOT_TEST_NAME"
