@@ -24,8 +24,8 @@
 #           every later one with OVMF's Secure Boot firmware and the key
 #           enrolled (standing for the owner enrolling their key and
 #           turning Secure Boot on). The purge keeps each UKI's image (the
-#           firmware starts nothing else: the Debian-signed kernels of the
-#           type #1 entries are not in db), so boot 5 is the UKI again;
+#           firmware starts nothing else: the kernels of the type #1
+#           entries are not signed with the db key), so boot 5 is the UKI again;
 # with initramfs-tools (host-only: everything runs on the guest, under TCG)
 # and the .deb installed. Five boots, each one step of
 # guest/iofs-firmware-step, the first one playing the installer:
