@@ -15,12 +15,14 @@
 #   - a second kernel gets its own pair; removing the first kernel's
 #     package removes exactly its image and its UKI at install.conf's uki
 #     path, and the other pair and UKI stay;
-#   - dpkg --purge initoverlayfs makes the kernel's initramfs classic again
-#     (its prerm, with update-initramfs) and removes the programs, hooks and
-#     conffiles; the image stays, because a unified kernel image on /boot
-#     still embeds a mini initramfs that names it (the removal of images is
-#     shown by step 6 here, through the postrm.d hook, and by the prerm in
-#     system.deb_firmware_*'s purge).
+#   - dpkg --remove initoverlayfs makes the kernel's initramfs classic again
+#     (its prerm, with update-initramfs) and removes the programs; the
+#     image stays, because a unified kernel image on /boot still embeds a
+#     mini initramfs that names it (the removal of images is shown by step 6
+#     here, through the postrm.d hook, and by the prerm in
+#     system.deb_firmware_*'s purge); the hooks left as conffiles do
+#     nothing then: update-initramfs -u and a kernel's postinst.d leave the
+#     initramfs classic; dpkg --purge then removes the conffiles.
 # Needs root, debootstrap and the Debian mirror the first time.
 set -Eeuo pipefail
 shopt -s inherit_errexit
@@ -299,8 +301,10 @@ check_pair "$k612"
 before612=$(pair612)
 log "/boot not mounted: skipped, then converted once mounted, in $((SECONDS - t)) s"
 
-# 7. Purge: the prerm makes each converted initramfs classic again, then
-# deletes its image; programs, hooks and conffiles go. A unified kernel
+# 7. Remove, then purge: the prerm (at remove) makes each converted
+# initramfs classic again, then deletes its image; the programs go, the
+# conffiles (the hooks among them) stay and must do nothing until the
+# purge removes them. A unified kernel
 # image on /boot whose embedded mini initramfs names the image (what
 # --uki makes; put together here with objcopy around systemd-stub, as the
 # builder does) keeps it: under Secure Boot that UKI may be all the
@@ -309,30 +313,57 @@ uki=/boot/EFI/Linux/debian-$k612.efi
 make_uki "$k612" "$uki"
 uki_image=$(cd "$root/boot" && ls initoverlayfs-"$k612"-*.img)
 [[ $uki_image == initoverlayfs-*.img ]] || fail "no single image of $k612 for the UKI: '$uki_image'"
+deb_chroot_run dpkg --remove initoverlayfs >"$SCRATCH/remove.log" 2>&1 || {
+	cat "$SCRATCH/remove.log" >&2
+	fail "dpkg --remove initoverlayfs failed"
+}
+cat "$SCRATCH/remove.log" >&2
+hooks=(/etc/initramfs/post-update.d/initoverlayfs /etc/kernel/postinst.d/zz-initoverlayfs /etc/kernel/postrm.d/initoverlayfs)
+for f in /usr/bin/initoverlayfs-install /usr/sbin/initoverlayfs /usr/lib/kernel/install.d/50-initoverlayfs.install \
+	/usr/lib/kernel/install.d/95-initoverlayfs-prune.install; do
+	[[ ! -e $root$f ]] || fail "$f is left after remove"
+done
+for f in /etc/initoverlayfs/install.conf "${hooks[@]}"; do
+	[[ -e $root$f ]] || fail "conffile $f is gone after remove (only purge removes it)"
+done
+grep -qF "initoverlayfs: making /boot/initrd.img-$k612 a classic initramfs again" "$SCRATCH/remove.log" ||
+	fail "the prerm did not say it remade /boot/initrd.img-$k612"
+# classic WHEN: /boot/initrd.img-$k612 is initramfs-tools' own.
+classic() {
+	[[ -s $root/boot/initrd.img-$k612 ]] || fail "no /boot/initrd.img-$k612 $1"
+	! is_mini "$root/boot/initrd.img-$k612" || fail "/boot/initrd.img-$k612 is still a mini initramfs $1"
+	names=$(zstd -dcq "$root/boot/initrd.img-$k612" 2>/dev/null | cpio -t --quiet 2>/dev/null || true)
+	grep -qE '^(\./)?scripts/local$' <<<"$names" ||
+		fail "/boot/initrd.img-$k612 $1 is not initramfs-tools' initramfs"
+}
+classic "after remove"
+left=$(cd "$root/boot" && ls initoverlayfs-* 2>/dev/null || true)
+[[ $left == "$uki_image" ]] || fail "images left in /boot after remove: '$left', not the UKI's $uki_image"
+grep -qF "initoverlayfs: keeping /boot/$uki_image: the unified kernel image $uki boots with it" "$SCRATCH/remove.log" ||
+	fail "the prerm did not say it kept the UKI's image"
+grep -qF "initoverlayfs: removing /boot/initoverlayfs-$k612-" "$SCRATCH/remove.log" &&
+	fail "the prerm removed an image of $k612"
+# Removed, not purged: the distribution's commands with the hooks still
+# in /etc, the builder gone.
+deb_chroot_run update-initramfs -u -k "$k612" >"$SCRATCH/removed-update.log" 2>&1 || {
+	cat "$SCRATCH/removed-update.log" >&2
+	fail "update-initramfs -u failed with the package removed"
+}
+deb_chroot_run /etc/kernel/postinst.d/zz-initoverlayfs "$k612" "/boot/vmlinuz-$k612" >>"$SCRATCH/removed-update.log" 2>&1 ||
+	fail "the kernel postinst.d hook failed with the package removed"
+cat "$SCRATCH/removed-update.log" >&2
+classic "after update-initramfs -u with the package removed"
 deb_chroot_run dpkg --purge initoverlayfs >"$SCRATCH/purge.log" 2>&1 || {
 	cat "$SCRATCH/purge.log" >&2
 	fail "dpkg --purge initoverlayfs failed"
 }
-for f in /usr/bin/initoverlayfs-install /usr/sbin/initoverlayfs /etc/initoverlayfs/install.conf \
-	/etc/initoverlayfs /etc/initramfs/post-update.d/initoverlayfs /etc/kernel/postinst.d/zz-initoverlayfs \
-	/etc/kernel/postrm.d/initoverlayfs /usr/lib/kernel/install.d/50-initoverlayfs.install \
-	/usr/lib/kernel/install.d/95-initoverlayfs-prune.install; do
+cat "$SCRATCH/purge.log" >&2
+for f in /etc/initoverlayfs/install.conf /etc/initoverlayfs "${hooks[@]}"; do
 	[[ ! -e $root$f ]] || fail "$f is left after purge"
 done
-cat "$SCRATCH/purge.log" >&2
-grep -qF "initoverlayfs: making /boot/initrd.img-$k612 a classic initramfs again" "$SCRATCH/purge.log" ||
-	fail "the prerm did not say it remade /boot/initrd.img-$k612"
-[[ -s $root/boot/initrd.img-$k612 ]] || fail "no /boot/initrd.img-$k612 after purge"
-! is_mini "$root/boot/initrd.img-$k612" || fail "/boot/initrd.img-$k612 is still a mini initramfs after purge"
-names=$(zstd -dcq "$root/boot/initrd.img-$k612" 2>/dev/null | cpio -t --quiet 2>/dev/null || true)
-grep -qE '^(\./)?scripts/local$' <<<"$names" ||
-	fail "/boot/initrd.img-$k612 after purge is not initramfs-tools' initramfs"
+classic "after purge"
 left=$(cd "$root/boot" && ls initoverlayfs-* 2>/dev/null || true)
 [[ $left == "$uki_image" ]] || fail "images left in /boot after purge: '$left', not the UKI's $uki_image"
-grep -qF "initoverlayfs: keeping /boot/$uki_image: the unified kernel image $uki boots with it" "$SCRATCH/purge.log" ||
-	fail "the prerm did not say it kept the UKI's image"
-grep -qF "initoverlayfs: removing /boot/initoverlayfs-$k612-" "$SCRATCH/purge.log" &&
-	fail "the prerm removed an image of $k612"
 if deb_chroot_run dpkg-query -W -f='${Status}' initoverlayfs 2>/dev/null | grep -q installed; then
 	fail "initoverlayfs still known to dpkg"
 fi
