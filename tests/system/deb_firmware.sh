@@ -60,6 +60,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../boot/lib/common.sh"
 . "$here/../boot/lib/kernels.sh"
 . "$here/../boot/lib/qemu.sh"
+. "$here/../boot/lib/secureboot.sh"
 . "$here/lib/system.sh"
 . "$here/lib/check.sh"
 boot_test_init
@@ -123,12 +124,11 @@ sdboot*)
 	if ((sb)); then
 		# What the UKI and the signatures need (the package only suggests
 		# them), and the owner's db key: Debian's snakeoil test key
-		# without its passphrase, as the hooks read it unattended.
+		# without its passphrase (sb_setup), as the hooks read it unattended.
 		sys_apt install --no-install-recommends systemd-boot-efi sbsigntool binutils openssl cryptsetup-bin
-		mkdir -p "$root/etc/initoverlayfs"
-		(umask 077 && openssl rsa -in /usr/share/ovmf/PkKek-1-snakeoil.key -passin pass:snakeoil \
-			-out "$root/etc/initoverlayfs/db.key" 2>/dev/null) || boot_fail "cannot read the snakeoil key (ovmf)"
-		cp -- /usr/share/ovmf/PkKek-1-snakeoil.pem "$root/etc/initoverlayfs/db.crt"
+		sb_setup
+		install -d "$root/etc/initoverlayfs" && install -m 0600 -- "$SB_DB_KEY" "$root/etc/initoverlayfs/db.key" &&
+			install -m 0644 -- "$SB_CERT" "$root/etc/initoverlayfs/db.crt" || boot_fail "installing the db key failed"
 		# systemd-boot signed once, as its .signed twin: bootctl install
 		# and update copy that one to the ESP.
 		sbin=$root/usr/lib/systemd/boot/efi/systemd-bootx64.efi
@@ -279,12 +279,9 @@ if [[ $loader == sdboot* ]]; then
 	firmware=(-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
 		-drive "if=pflash,format=raw,unit=1,file=$SCRATCH/OVMF_VARS.fd")
 	if ((sb)); then
-		cp -- /usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd "$SCRATCH/OVMF_VARS.sb.fd" &&
-			[[ -r /usr/share/OVMF/OVMF_CODE_4M.secboot.fd ]] || boot_fail "no OVMF Secure Boot build (package ovmf)"
-		# shellcheck disable=SC2054
-		sb_firmware=(-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on
-			-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
-			-drive "if=pflash,format=raw,unit=1,file=$SCRATCH/OVMF_VARS.sb.fd")
+		cp -- "$SB_VARS" "$SCRATCH/OVMF_VARS.sb.fd" || boot_fail "copying $SB_VARS failed"
+		sb_qemu_firmware "$SCRATCH/OVMF_VARS.sb.fd"
+		sb_firmware=("${SB_QEMU[@]}")
 		firmware=(-machine q35,smm=on "${firmware[@]}")
 	fi
 fi

@@ -29,16 +29,23 @@ sb_setup() {
 		-keyout "$SB_OTHER_KEY" -out "$SB_OTHER_CERT" 2>/dev/null || boot_fail "openssl req"
 }
 
+# sb_qemu_firmware VARS: SB_QEMU, QEMU's options for OVMF's Secure Boot
+# build on q35 with SMM, VARS its (writable) variables file.
+sb_qemu_firmware() {
+	# shellcheck disable=SC2054 # the commas are part of the option values
+	SB_QEMU=(-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on
+		-drive "if=pflash,format=raw,unit=0,readonly=on,file=$SB_CODE"
+		-drive "if=pflash,format=raw,unit=1,file=$1")
+}
+
 # sb_firmware_boot TAG ESP BOOT_DISK [QEMU_STOP_AT]: OVMF with Secure Boot
 # enforced and a fresh copy of the enrolled variables boots the ESP (first
 # disk) with BOOT_DISK beside it; the console goes to $SCRATCH/TAG.log.
 sb_firmware_boot() {
 	local tag=$1 esp=$2 disk=$3 stop=${4:-} rc=0
 	cp -- "$SB_VARS" "$SCRATCH/$tag.vars"
-	QEMU_STOP_AT=$stop QEMU_TIMEOUT=${SB_TIMEOUT:-420} qemu_boot "" "" "$SCRATCH/$tag.log" -- \
-		-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on \
-		-drive "if=pflash,format=raw,unit=0,readonly=on,file=$SB_CODE" \
-		-drive "if=pflash,format=raw,unit=1,file=$SCRATCH/$tag.vars" \
+	sb_qemu_firmware "$SCRATCH/$tag.vars"
+	QEMU_STOP_AT=$stop QEMU_TIMEOUT=${SB_TIMEOUT:-420} qemu_boot "" "" "$SCRATCH/$tag.log" -- "${SB_QEMU[@]}" \
 		-drive "file=$esp,format=raw,if=virtio" -drive "file=$disk,format=raw,if=virtio" || rc=$?
 	[[ $rc != 124 ]] || { console_dump "$SCRATCH/$tag.log"; boot_fail "$tag: QEMU timed out"; }
 	boot_log "$tag: ${QEMU_BOOT_WALL} s wall"
